@@ -1,0 +1,34 @@
+using Azure.Storage.Blobs;
+using ImageFrames.Functions;
+using ImageFrames.Ingest;
+using ImageFrames.Store;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ImageFrames.Configuration;
+
+public static class ServiceRegistration
+{
+    public const string StorageConnectionSetting = "AzureWebJobsStorage";
+
+    /// <summary>The core services, shared by the function app and the CLI.</summary>
+    public static IServiceCollection AddImageFramesCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<IValidateOptions<FramesOptions>, FramesOptions.Validator>();
+        services.AddOptions<FramesOptions>().Bind(configuration).ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<FramesOptions>>().Value);
+        services.AddSingleton<FrameStore>();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton(_ => configuration[StorageConnectionSetting] is { Length: > 0 } storage ? new BlobServiceClient(storage) : null!);
+        return services;
+    }
+
+    /// <summary>Everything the function app needs on top of the core.</summary>
+    public static IServiceCollection AddImageFramesFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddImageFramesCore(configuration);
+        services.AddHostedService<InputContainerInitializer>();
+        return services;
+    }
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using ImageFrames.Configuration;
+using ImageFrames.Parse;
+using ImageFrames.Store;
+using Microsoft.Extensions.Logging;
+
+namespace ImageFrames.Ingest;
+
+public sealed record IngestResult(
+    string DatasetId, IngestStatus Status, int Rows, int SkippedRows, long Bytes, string? Sha256, string? Error, TimeSpan Elapsed)
+{
+    public double RowsPerSecond => Elapsed.TotalSeconds > 0 ? Rows / Elapsed.TotalSeconds : 0;
+}
+
+public readonly record struct IngestProgress(int Rows, long Bytes);
+
+/// <summary>
+/// The one ingest path (blob trigger, CLI and admin route all call it): stream → validate and resize
+/// (<see cref="CsvFrameReader"/>) → write a new version (<see cref="IngestWriter"/>) → publish atomically.
+/// Parsing and writing overlap on two threads, joined by a small ring of recycled batches.
+/// </summary>
+public sealed class IngestService(FrameStore store, FramesOptions options, ILogger<IngestService> logger)
+{
+    private const int BatchesInFlight = 3;
+
+    /// <summary>
+    /// Ingests <paramref name="csv"/> as <paramref name="datasetId"/>, or when that is null as the dataset named
+    /// by <paramref name="sourceName"/> without its extension. A file that fails validation returns a
+    /// <see cref="IngestStatus.Rejected"/> result (it would fail the same way again); anything else that goes
+    /// wrong (storage, database) is logged as failed and rethrown so the caller's retry policy can act.
+    /// </summary>
+    public async Task<IngestResult> IngestAsync(Stream csv, string? datasetId, string sourceName,
+        int? chunkSize = null, IProgress<IngestProgress>? progress = null, CancellationToken ct = default)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            datasetId = datasetId is null ? DatasetId.FromFileName(sourceName) : DatasetId.Require(datasetId);
+        }
+        catch (CsvRejectedException e)
+        {
+            var name = datasetId ?? sourceName;
+            store.RecordAttempt(new IngestAttempt(0, name, sourceName, null, null, started, DateTimeOffset.UtcNow, null, null, "rejected", e.Message));
+            logger.LogWarning("Ingest rejected for {Source}: {Error}", sourceName, e.Message);
+            return new IngestResult(name, IngestStatus.Rejected, 0, 0, 0, null, e.Message, clock.Elapsed);
+        }
+        await using var input = new CheckedInputStream(csv, options.MaxCsvBytes);
+        var rows = chunkSize ?? options.ChunkSize;
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var free = Channel.CreateBounded<FrameBatch>(BatchesInFlight);
+        var full = Channel.CreateBounded<FrameBatch>(BatchesInFlight);
+        for (var i = 0; i < BatchesInFlight; i++) free.Writer.TryWrite(new FrameBatch(rows, options.TargetWidth));
+
+        var writing = Task.Run(() => WriteBatchesAsync(datasetId, sourceName, started, full.Reader, free.Writer, input, progress, cancel), CancellationToken.None);
+        CsvFrameReader? reader = null;
+        Exception? parseError = null;
+        try
+        {
+            reader = await CsvFrameReader.OpenAsync(input, options.TargetWidth, options.Resampler,
+                new CsvLimits(options.MaxColumns, options.MaxRows), cancel.Token).ConfigureAwait(false);
+            while (true)
+            {
+                var batch = await free.Reader.ReadAsync(cancel.Token).ConfigureAwait(false);
+                var any = await reader.FillAsync(batch, cancel.Token).ConfigureAwait(false);
+                if (any) await full.Writer.WriteAsync(batch, cancel.Token).ConfigureAwait(false);
+                if (!batch.IsFull) break;
+            }
+            reader.EnsureRows();
+        }
+        catch (Exception e)
+        {
+            parseError = e;
+        }
+        full.Writer.TryComplete();
+
+        IngestWriter? writer = null;
+        Exception? writeError = null;
+        try
+        {
+            writer = await writing.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            writeError = e;
+        }
+
+        try
+        {
+            // The writer trails the parser, so its error (e.g. a duplicate depth) is always on an earlier line.
+            var error = writeError as CsvRejectedException ?? parseError as CsvRejectedException ?? writeError ?? parseError;
+            if (error is CsvRejectedException rejected)
+                return Finish(IngestStatus.Rejected, reader, input, null, rejected.Message);
+            if (error is not null)
+            {
+                Finish(IngestStatus.Failed, reader, input, null, error is OperationCanceledException ? "cancelled" : error.Message);
+                throw error is OperationCanceledException ? error : new IngestFailedException(datasetId, error);
+            }
+
+            var sha = input.FinishHash();
+            var content = new DatasetContent(sourceName, input.BytesRead, sha, reader!.SourceWidth, reader.TargetWidth,
+                options.Resampler.ToString().ToLowerInvariant(), reader.Rows, reader.SkippedRows, reader.DepthMin, reader.DepthMax);
+            var published = writer!.Publish(content, DateTimeOffset.UtcNow);
+            return published
+                ? Report(IngestStatus.Succeeded, reader, input, sha, null)
+                : Finish(IngestStatus.Unchanged, reader, input, sha, null);
+        }
+        finally
+        {
+            writer?.Dispose();
+            reader?.Dispose();
+        }
+
+        IngestResult Report(IngestStatus status, CsvFrameReader? r, CheckedInputStream s, string? sha, string? message)
+        {
+            var result = new IngestResult(datasetId, status, r?.Rows ?? 0, r?.SkippedRows ?? 0, s.BytesRead, sha, message, clock.Elapsed);
+            logger.LogInformation(
+                "Ingest {Status} for dataset {DatasetId} from {Source}: {Rows} rows, {Skipped} skipped, {Bytes} bytes in {ElapsedMs:F0} ms {Error}",
+                status, datasetId, sourceName, result.Rows, result.SkippedRows, result.Bytes, clock.Elapsed.TotalMilliseconds, message);
+            return result;
+        }
+
+        IngestResult Finish(IngestStatus status, CsvFrameReader? r, CheckedInputStream s, string? sha, string? message)
+        {
+            writer?.Dispose(); // release the write lock before logging the attempt
+            writer = null;
+            store.RecordAttempt(new IngestAttempt(0, datasetId, sourceName, s.BytesRead, sha, started, DateTimeOffset.UtcNow,
+                r?.Rows, r?.SkippedRows, status.ToString().ToLowerInvariant(), message));
+            return Report(status, r, s, sha, message);
+        }
+    }
+
+    private async Task<IngestWriter> WriteBatchesAsync(string datasetId, string source, DateTimeOffset started, ChannelReader<FrameBatch> full,
+        ChannelWriter<FrameBatch> free, CheckedInputStream input, IProgress<IngestProgress>? progress, CancellationTokenSource cancel)
+    {
+        var writer = store.BeginIngest(datasetId, source, started);
+        try
+        {
+            var rows = 0;
+            await foreach (var batch in full.ReadAllAsync().ConfigureAwait(false))
+            {
+                writer.Write(batch);
+                rows += batch.Count;
+                progress?.Report(new IngestProgress(rows, input.BytesRead));
+                free.TryWrite(batch);
+            }
+            return writer;
+        }
+        catch
+        {
+            writer.Dispose();
+            cancel.Cancel(); // stop the parser: nothing it reads now can be stored
+            throw;
+        }
+    }
+}
+
+/// <summary>An ingest failed for a reason other than its content (storage, database): worth retrying.</summary>
+public sealed class IngestFailedException(string datasetId, Exception inner)
+    : Exception($"ingest of dataset '{datasetId}' failed: {inner.Message}", inner);

@@ -1,0 +1,78 @@
+using System.Buffers;
+using ImageFrames.Store;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace ImageFrames.Render;
+
+public enum ImageFormat { Png, Webp, Jpeg }
+
+/// <summary>Turns grey frames into colour pictures: one pixel row per depth, every grey looked up in a table.</summary>
+public static class FrameRenderer
+{
+    // Fast zlib level and RGB without alpha: these images are small and requested interactively, so encode
+    // time matters more than the last few percent of size (bench: level 1 vs default, same pixels).
+    private static readonly PngEncoder Png = new() { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8, CompressionLevel = PngCompressionLevel.BestSpeed };
+    private static readonly WebpEncoder Webp = new() { FileFormat = WebpFileFormatType.Lossless, Method = WebpEncodingMethod.Fastest };
+    private static readonly JpegEncoder Jpeg = new() { Quality = 90 };
+
+    public static string ContentType(ImageFormat format) => format switch
+    {
+        ImageFormat.Png => "image/png",
+        ImageFormat.Webp => "image/webp",
+        _ => "image/jpeg",
+    };
+
+    /// <summary>The window as a picture <c>width × rows</c>, or resampled to <paramref name="height"/> rows.</summary>
+    public static byte[] Render(FrameWindow window, Rgb24[] table, ImageFormat format, int? height = null)
+    {
+        using var image = Colorize(window.Pixels, window.Width, window.Count, table);
+        if (height is { } h && h != window.Count) image.Mutate(x => x.Resize(window.Width, h, KnownResamplers.Box));
+        return Encode(image, format);
+    }
+
+    /// <summary>One grey row as a <c>width × 1</c> colour PNG (the prototype's per-frame image).</summary>
+    public static byte[] RenderRow(ReadOnlySpan<byte> row, Rgb24[] table)
+    {
+        using var image = Colorize(row, row.Length, 1, table);
+        return Encode(image, ImageFormat.Png);
+    }
+
+    /// <summary>A legend strip: grey 0..255 left to right through the map.</summary>
+    public static byte[] Legend(Rgb24[] table, int height = 24)
+    {
+        Span<byte> ramp = stackalloc byte[256];
+        for (var i = 0; i < 256; i++) ramp[i] = (byte)i;
+        using var image = Colorize(ramp, 256, 1, table);
+        image.Mutate(x => x.Resize(256, height, KnownResamplers.NearestNeighbor));
+        return Encode(image, ImageFormat.Png);
+    }
+
+    private static Image<Rgb24> Colorize(ReadOnlySpan<byte> greys, int width, int rows, Rgb24[] table)
+    {
+        var buffer = ArrayPool<Rgb24>.Shared.Rent(greys.Length);
+        try
+        {
+            var pixels = buffer.AsSpan(0, greys.Length);
+            for (var i = 0; i < pixels.Length; i++) pixels[i] = table[greys[i]];
+            return Image.LoadPixelData<Rgb24>(pixels, width, rows);
+        }
+        finally
+        {
+            ArrayPool<Rgb24>.Shared.Return(buffer);
+        }
+    }
+
+    private static byte[] Encode(Image<Rgb24> image, ImageFormat format)
+    {
+        using var output = new MemoryStream();
+        IImageEncoder encoder = format switch { ImageFormat.Png => Png, ImageFormat.Webp => Webp, _ => Jpeg };
+        image.Save(output, encoder);
+        return output.ToArray();
+    }
+}

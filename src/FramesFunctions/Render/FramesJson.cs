@@ -1,0 +1,78 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using ImageFrames.Store;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace ImageFrames.Render;
+
+/// <summary>The frames envelope of the Python prototype, which its clients parse:
+/// <c>{"frames":[{"depth","pixels"[,"width","height","image_png_base64"]}],"metadata":{…}}</c>.</summary>
+public static class FramesJson
+{
+    public sealed record Page(DepthRange Range, int Limit, int Offset, string? ColorMapName = null, Rgb24[]? Table = null);
+
+    public static byte[] Write(FrameWindow window, Page page)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256 + window.Count * (window.Width * 4 + 32));
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("frames");
+            for (var i = 0; i < window.Count; i++)
+            {
+                json.WriteStartObject();
+                json.WritePropertyName("depth");
+                WriteDepth(json, window.Depths[i]);
+                json.WriteStartArray("pixels");
+                foreach (var grey in window.Row(i)) json.WriteNumberValue(grey);
+                json.WriteEndArray();
+                if (page.Table is { } table)
+                {
+                    json.WriteNumber("width", window.Width);
+                    json.WriteNumber("height", 1);
+                    json.WriteBase64String("image_png_base64", FrameRenderer.RenderRow(window.Row(i), table));
+                }
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+
+            json.WriteStartObject("metadata");
+            json.WriteString("dataset", window.Dataset.Id);
+            json.WriteNumber("version", window.Dataset.Version);
+            json.WriteNumber("width", window.Width);
+            json.WriteNumber("count", window.Count);
+            json.WriteNumber("total", window.Total);
+            WriteBound(json, "depth_min", page.Range.Min);
+            WriteBound(json, "depth_max", page.Range.Max);
+            json.WriteNumber("limit", page.Limit);
+            json.WriteNumber("offset", page.Offset);
+            json.WriteBoolean("has_more", page.Offset + window.Count < window.Total);
+            if (page.ColorMapName is { } name) json.WriteString("colormap", name);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteBound(Utf8JsonWriter json, string name, double? value)
+    {
+        json.WritePropertyName(name);
+        if (value is { } v) WriteDepth(json, v);
+        else json.WriteNullValue();
+    }
+
+    /// <summary>Shortest round-trip text, so 9000.1 stays 9000.1; integral depths keep a ".0" as the
+    /// prototype (Python floats) wrote them, so clients that expect a float still get one.</summary>
+    public static void WriteDepth(Utf8JsonWriter json, double depth)
+    {
+        Span<char> text = stackalloc char[32];
+        depth.TryFormat(text, out var n, "R", CultureInfo.InvariantCulture);
+        if (text[..n].IndexOfAny('.', 'E') < 0)
+        {
+            text[n++] = '.';
+            text[n++] = '0';
+        }
+        json.WriteRawValue(text[..n], skipInputValidation: true);
+    }
+}

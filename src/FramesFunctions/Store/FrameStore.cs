@@ -1,0 +1,248 @@
+using System.Globalization;
+using ImageFrames.Configuration;
+using ImageFrames.Parse;
+using Microsoft.Data.Sqlite;
+
+namespace ImageFrames.Store;
+
+/// <summary>
+/// The SQLite file: datasets, their frames and the ingestion log. Writers serialise on SQLite's write lock
+/// (one ingest at a time, waiting up to the busy timeout); readers never block thanks to WAL and always read
+/// a single committed snapshot.
+/// </summary>
+public sealed class FrameStore
+{
+    private readonly string _connectionString;
+    private readonly Lazy<bool> _schema;
+
+    /// <summary>Raised after a dataset's visible version changed (ingested or deleted) in this process.</summary>
+    public event Action<string>? DatasetChanged;
+
+    public string DatabasePath { get; }
+
+    public FrameStore(FramesOptions options)
+    {
+        DatabasePath = Path.GetFullPath(options.DatabasePath);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = options.BusyTimeoutSeconds,
+        }.ToString();
+        _schema = new Lazy<bool>(CreateSchema, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    private bool CreateSchema()
+    {
+        var directory = Path.GetDirectoryName(DatabasePath);
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode = WAL");
+        Schema.Migrate(connection);
+        return true;
+    }
+
+    internal SqliteConnection Open()
+    {
+        _ = _schema.Value;
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commit,
+        // never corrupt the file); the size limit stops one huge ingest leaving a huge -wal file behind.
+        Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY");
+        return connection;
+    }
+
+    // ---- ingest ---------------------------------------------------------------------------------------
+
+    /// <summary>Takes the write lock and opens the version a new ingest writes into.</summary>
+    public IngestWriter BeginIngest(string datasetId, string source, DateTimeOffset startedAt)
+    {
+        var connection = Open();
+        try
+        {
+            return new IngestWriter(this, connection, datasetId, source, startedAt);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    internal void OnDatasetChanged(string datasetId) => DatasetChanged?.Invoke(datasetId);
+
+    /// <summary>Logs an attempt that left no version behind (unchanged, rejected, failed).</summary>
+    public void RecordAttempt(IngestAttempt attempt)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO ingestion_log (dataset_id, source, source_bytes, sha256, started_at, finished_at, rows, skipped, status, error)
+            VALUES ($dataset, $source, $bytes, $sha, $started, $finished, $rows, $skipped, $status, $error)
+            """;
+        command.Parameters.AddWithValue("$dataset", attempt.DatasetId);
+        command.Parameters.AddWithValue("$source", attempt.Source);
+        command.Parameters.AddWithValue("$bytes", (object?)attempt.SourceBytes ?? DBNull.Value);
+        command.Parameters.AddWithValue("$sha", (object?)attempt.Sha256 ?? DBNull.Value);
+        command.Parameters.AddWithValue("$started", Timestamp(attempt.StartedAt));
+        command.Parameters.AddWithValue("$finished", attempt.FinishedAt is { } f ? Timestamp(f) : DBNull.Value);
+        command.Parameters.AddWithValue("$rows", (object?)attempt.Rows ?? DBNull.Value);
+        command.Parameters.AddWithValue("$skipped", (object?)attempt.Skipped ?? DBNull.Value);
+        command.Parameters.AddWithValue("$status", attempt.Status);
+        command.Parameters.AddWithValue("$error", (object?)attempt.Error ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<IngestAttempt> IngestionLog(string? datasetId = null, int limit = 100)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT id, dataset_id, source, source_bytes, sha256, started_at, finished_at, rows, skipped, status, error
+            FROM ingestion_log WHERE $dataset IS NULL OR dataset_id = $dataset ORDER BY id DESC LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$dataset", (object?)datasetId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var log = new List<IngestAttempt>();
+        while (reader.Read())
+            log.Add(new IngestAttempt(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), NullableInt64(reader, 3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), ParseTimestamp(reader.GetString(5)),
+                reader.IsDBNull(6) ? null : ParseTimestamp(reader.GetString(6)), (int?)NullableInt64(reader, 7),
+                (int?)NullableInt64(reader, 8), reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10)));
+        return log;
+    }
+
+    // ---- read -----------------------------------------------------------------------------------------
+
+    private const string DatasetColumns =
+        "id, version, source_name, source_bytes, sha256, source_width, width, resampler, row_count, skipped_rows, depth_min, depth_max, ingested_at";
+
+    public IReadOnlyList<DatasetInfo> ListDatasets()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {DatasetColumns} FROM datasets ORDER BY id";
+        using var reader = command.ExecuteReader();
+        var list = new List<DatasetInfo>();
+        while (reader.Read()) list.Add(ReadDataset(reader));
+        return list;
+    }
+
+    public DatasetInfo? FindDataset(string id)
+    {
+        using var connection = Open();
+        return FindDataset(connection, null, id);
+    }
+
+    internal static DatasetInfo? FindDataset(SqliteConnection connection, SqliteTransaction? tx, string id)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = $"SELECT {DatasetColumns} FROM datasets WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadDataset(reader) : null;
+    }
+
+    /// <summary>
+    /// Reads the frames of <paramref name="datasetId"/> within <paramref name="range"/>, ascending by depth, in
+    /// one snapshot, so metadata, total and rows all describe the same version. Returns null for an unknown
+    /// dataset. When more than <paramref name="maxTotal"/> rows match, no rows are read (the caller refuses).
+    /// </summary>
+    public FrameWindow? ReadFrames(string datasetId, DepthRange range, int limit, int offset, int maxTotal = int.MaxValue)
+    {
+        using var connection = Open();
+        using var tx = connection.BeginTransaction(deferred: true);
+        var dataset = FindDataset(connection, tx, datasetId);
+        if (dataset is null) return null;
+
+        using var count = connection.CreateCommand();
+        count.Transaction = tx;
+        count.CommandText = "SELECT count(*) FROM frames WHERE version = $v AND depth BETWEEN $min AND $max";
+        BindRange(count, dataset.Version, range);
+        var total = Convert.ToInt32(count.ExecuteScalar());
+        var take = Math.Max(0, Math.Min(limit, total - offset));
+        if (total > maxTotal) take = 0;
+
+        var depths = new double[take];
+        var pixels = new byte[take * dataset.Width];
+        if (take > 0)
+        {
+            using var rows = connection.CreateCommand();
+            rows.Transaction = tx;
+            rows.CommandText = "SELECT depth, pixels FROM frames WHERE version = $v AND depth BETWEEN $min AND $max ORDER BY depth LIMIT $limit OFFSET $offset";
+            BindRange(rows, dataset.Version, range);
+            rows.Parameters.AddWithValue("$limit", take);
+            rows.Parameters.AddWithValue("$offset", offset);
+            using var reader = rows.ExecuteReader();
+            var n = 0;
+            while (reader.Read() && n < take)
+            {
+                depths[n] = reader.GetDouble(0);
+                reader.GetBytes(1, 0, pixels, n * dataset.Width, dataset.Width);
+                n++;
+            }
+            take = n;
+        }
+        tx.Commit();
+        return new FrameWindow(dataset, total, depths, pixels, take);
+    }
+
+    private static void BindRange(SqliteCommand command, long version, DepthRange range)
+    {
+        command.Parameters.AddWithValue("$v", version);
+        command.Parameters.AddWithValue("$min", range.Min ?? double.NegativeInfinity);
+        command.Parameters.AddWithValue("$max", range.Max ?? double.PositiveInfinity);
+    }
+
+    /// <summary>Deletes a dataset and its frames; false when there was none.</summary>
+    public bool DeleteDataset(string id)
+    {
+        using var connection = Open();
+        using var tx = connection.BeginTransaction();
+        var dataset = FindDataset(connection, tx, id);
+        if (dataset is null) return false;
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = tx;
+            command.CommandText = "DELETE FROM frames WHERE version = $v; DELETE FROM datasets WHERE id = $id";
+            command.Parameters.AddWithValue("$v", dataset.Version);
+            command.Parameters.AddWithValue("$id", id);
+            command.ExecuteNonQuery();
+        }
+        tx.Commit();
+        OnDatasetChanged(id);
+        return true;
+    }
+
+    /// <summary>Opens the file and runs a trivial read: the health check's definition of "database ok".</summary>
+    public int CountDatasets()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM datasets";
+        return Convert.ToInt32(command.ExecuteScalar());
+    }
+
+    private static DatasetInfo ReadDataset(SqliteDataReader r) => new(
+        r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetString(4), r.GetInt32(5), r.GetInt32(6),
+        r.GetString(7), r.GetInt32(8), r.GetInt32(9), r.GetDouble(10), r.GetDouble(11), ParseTimestamp(r.GetString(12)));
+
+    private static long? NullableInt64(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+
+    internal static string Timestamp(DateTimeOffset t) => t.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTimestamp(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

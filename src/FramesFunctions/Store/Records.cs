@@ -1,0 +1,52 @@
+namespace ImageFrames.Store;
+
+/// <summary>What is known about the visible version of a dataset.</summary>
+public sealed record DatasetInfo(
+    string Id,
+    long Version,
+    string SourceName,
+    long SourceBytes,
+    string Sha256,
+    int SourceWidth,
+    int Width,
+    string Resampler,
+    int RowCount,
+    int SkippedRows,
+    double DepthMin,
+    double DepthMax,
+    DateTimeOffset IngestedAt);
+
+public enum IngestStatus { Succeeded, Unchanged, Rejected, Failed }
+
+/// <summary>One row of the ingestion log.</summary>
+public sealed record IngestAttempt(
+    long Id,
+    string DatasetId,
+    string Source,
+    long? SourceBytes,
+    string? Sha256,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    int? Rows,
+    int? Skipped,
+    string Status,
+    string? Error);
+
+/// <summary>An inclusive depth window; a null bound is open.</summary>
+public readonly record struct DepthRange(double? Min, double? Max)
+{
+    public static DepthRange All => default;
+}
+
+/// <summary>Frames of one dataset version read in one snapshot: <see cref="Total"/> rows match the range,
+/// <see cref="Count"/> of them (after offset and limit) are here, row-major in <see cref="Pixels"/>.</summary>
+public sealed class FrameWindow(DatasetInfo dataset, int total, double[] depths, byte[] pixels, int count)
+{
+    public DatasetInfo Dataset { get; } = dataset;
+    public int Total { get; } = total;
+    public int Count { get; } = count;
+    public int Width => Dataset.Width;
+    public ReadOnlySpan<double> Depths => depths.AsSpan(0, Count);
+    public ReadOnlySpan<byte> Pixels => pixels.AsSpan(0, Count * Width);
+    public ReadOnlySpan<byte> Row(int index) => pixels.AsSpan(index * Width, Width);
+}

@@ -1,0 +1,56 @@
+using System.Text;
+using ImageFrames.Configuration;
+using ImageFrames.Ingest;
+using ImageFrames.Store;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ImageFrames.Tests;
+
+/// <summary>A real SQLite file in a fresh temp folder, with the ingest service over it; deleted afterwards.</summary>
+public sealed class TempDatabase : IDisposable
+{
+    public string Folder { get; } = Directory.CreateTempSubdirectory("imageframes-").FullName;
+    public FramesOptions Options { get; }
+    public FrameStore Store { get; }
+    public IngestService Ingest { get; }
+
+    public TempDatabase(Action<FramesOptions>? configure = null)
+    {
+        Options = new FramesOptions { DatabasePath = Path.Combine(Folder, "frames.db"), BusyTimeoutSeconds = 30 };
+        configure?.Invoke(Options);
+        Store = new FrameStore(Options);
+        Ingest = new IngestService(Store, Options, NullLogger<IngestService>.Instance);
+    }
+
+    public Task<IngestResult> IngestTextAsync(string csv, string dataset = "test") =>
+        IngestBytesAsync(Encoding.UTF8.GetBytes(csv), dataset);
+
+    public async Task<IngestResult> IngestBytesAsync(byte[] csv, string dataset = "test")
+    {
+        using var stream = new MemoryStream(csv);
+        return await Ingest.IngestAsync(stream, dataset, dataset + ".csv");
+    }
+
+    public async Task<IngestResult> IngestFileAsync(string path, string? dataset = null)
+    {
+        await using var stream = File.OpenRead(path);
+        return await Ingest.IngestAsync(stream, dataset, Path.GetFileName(path));
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>Builds small CSV texts: a header of N pixel columns and rows of values.</summary>
+public static class Csv
+{
+    public static string Header(int columns) => "depth," + string.Join(",", Enumerable.Range(1, columns).Select(i => $"col{i}"));
+
+    public static string Row(string depth, IEnumerable<int> values) => depth + "," + string.Join(",", values);
+
+    public static string Of(int columns, params (string Depth, int Value)[] rows) =>
+        Header(columns) + "\n" + string.Join("\n", rows.Select(r => Row(r.Depth, Enumerable.Repeat(r.Value, columns)))) + "\n";
+}
