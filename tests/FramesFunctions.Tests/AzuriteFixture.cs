@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Azure.Storage.Blobs;
+
+namespace ImageFrames.Tests;
+
+/// <summary>
+/// A real Azurite (blob + queue + table) from the repository's own node_modules (`npm ci`), on free loopback
+/// ports with its data in a temp folder; stopped and deleted when the tests of a collection are done.
+/// </summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    private Process? _process;
+    private readonly string _location = Directory.CreateTempSubdirectory("azurite-").FullName;
+
+    public int BlobPort { get; } = FreePort();
+    public int QueuePort { get; } = FreePort();
+    public int TablePort { get; } = FreePort();
+
+    /// <summary>The well-known development account, at this instance's ports.</summary>
+    public string ConnectionString =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+        "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+
+    public BlobServiceClient Blobs => new(ConnectionString);
+
+    public async Task InitializeAsync()
+    {
+        var script = Path.Combine(TestPaths.RepositoryRoot, "node_modules", "azurite", "dist", "src", "azurite.js");
+        if (!File.Exists(script))
+            throw new InvalidOperationException($"Azurite is not installed at {script}: run `npm ci` in the repository root first.");
+        var start = new ProcessStartInfo("node")
+        {
+            ArgumentList =
+            {
+                script, "--silent", "--skipApiVersionCheck", "--location", _location,
+                "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(),
+                "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(),
+                "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(),
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await Accepts(BlobPort) || !await Accepts(QueuePort))
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Azurite did not start listening within 60 s");
+            await Task.Delay(100);
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        if (_process is { HasExited: false }) _process.Kill(entireProcessTree: true);
+        _process?.WaitForExit(10_000);
+        _process?.Dispose();
+        try { Directory.Delete(_location, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+
+    private static async Task<bool> Accepts(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite";
+}

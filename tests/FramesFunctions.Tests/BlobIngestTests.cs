@@ -1,0 +1,88 @@
+using System.Text;
+using Azure.Storage.Blobs;
+using ImageFrames.Configuration;
+using ImageFrames.Functions;
+using ImageFrames.Store;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ImageFrames.Tests;
+
+/// <summary>The blob function's own code on real blob streams from a real Azurite.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class BlobIngestTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly TempDatabase _db = new(o => o.InputContainer = "in-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public void Dispose() => _db.Dispose();
+
+    private async Task<BlobContainerClient> ContainerAsync()
+    {
+        await new InputContainerInitializer(azurite.Blobs, _db.Options, NullLogger<InputContainerInitializer>.Instance).StartAsync(default);
+        return azurite.Blobs.GetBlobContainerClient(_db.Options.InputContainer);
+    }
+
+    private async Task<BlobClient> UploadAsync(string name, byte[] content)
+    {
+        var blob = (await ContainerAsync()).GetBlobClient(name);
+        await blob.UploadAsync(new BinaryData(content), overwrite: true);
+        return blob;
+    }
+
+    [Fact]
+    public async Task TheStartupInitializerCreatesTheInputContainer()
+    {
+        var container = azurite.Blobs.GetBlobContainerClient(_db.Options.InputContainer);
+        Assert.False(await container.ExistsAsync());
+        await ContainerAsync();
+        Assert.True(await container.ExistsAsync());
+    }
+
+    [Fact]
+    public async Task ABlobBecomesADataset()
+    {
+        var blob = await UploadAsync("img.csv", await File.ReadAllBytesAsync(TestPaths.SampleCsv));
+
+        await new IngestBlobFunction(_db.Ingest).Run(blob, "img.csv", default);
+
+        var dataset = _db.Store.FindDataset("img")!;
+        Assert.Equal((5460, 150, 9000.1, 9546.0), (dataset.RowCount, dataset.Width, dataset.DepthMin, dataset.DepthMax));
+        Assert.Equal($"{_db.Options.InputContainer}/img.csv", dataset.SourceName);
+        Assert.Equal(5460, _db.Store.ReadFrames("img", DepthRange.All, int.MaxValue, 0)!.Count);
+    }
+
+    [Fact]
+    public async Task ABlobDeliveredTwiceStoresItsRowsOnce()
+    {
+        var blob = await UploadAsync("twice.csv", Encoding.UTF8.GetBytes(Csv.Of(200, ("1", 1), ("2", 2))));
+        var function = new IngestBlobFunction(_db.Ingest);
+        await function.Run(blob, "twice.csv", default);
+        await function.Run(blob, "twice.csv", default);
+        Assert.Equal(2, _db.Store.ReadFrames("twice", DepthRange.All, 100, 0)!.Total);
+        Assert.Equal(["unchanged", "succeeded"], _db.Store.IngestionLog("twice").Select(e => e.Status));
+    }
+
+    [Fact]
+    public async Task ARejectedBlobCompletesNormallyAndLeavesThePreviousDataIntact()
+    {
+        var function = new IngestBlobFunction(_db.Ingest);
+        var good = await UploadAsync("well.csv", Encoding.UTF8.GetBytes(Csv.Of(200, ("1", 1), ("2", 2))));
+        await function.Run(good, "well.csv", default);
+
+        var bad = await UploadAsync("well.csv", Encoding.UTF8.GetBytes(Csv.Of(200, ("1", 1)) + "2,oops\n"));
+        await function.Run(bad, "well.csv", default); // no exception: the host must not retry a bad file
+
+        Assert.Equal([1.0, 2.0], _db.Store.ReadFrames("well", DepthRange.All, 100, 0)!.Depths.ToArray());
+        var last = _db.Store.IngestionLog("well")[0];
+        Assert.Equal("rejected", last.Status);
+        Assert.Contains("line 3", last.Error);
+    }
+
+    [Fact]
+    public async Task ABlobWithAnInvalidNameIsRejectedNotRetried()
+    {
+        var blob = await UploadAsync("bad name!.csv", Encoding.UTF8.GetBytes(Csv.Of(2, ("1", 1))));
+        await new IngestBlobFunction(_db.Ingest).Run(blob, "bad name!.csv", default);
+        Assert.Empty(_db.Store.ListDatasets());
+        Assert.Contains("is not valid", _db.Store.IngestionLog()[0].Error);
+    }
+}
