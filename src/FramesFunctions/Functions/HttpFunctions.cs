@@ -1,0 +1,93 @@
+using ImageFrames.Serve;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace ImageFrames.Functions;
+
+/// <summary>The public read routes: each one only hands its request to <see cref="FramesApi"/>.</summary>
+public sealed class HttpFunctions(FramesApi api, ILogger<HttpFunctions> logger)
+{
+    [Function("Health")]
+    public Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req) =>
+        Guard.RunAsync(logger, req, () => api.HealthAsync(req.HttpContext.RequestAborted));
+
+    [Function("ListDatasets")]
+    public IActionResult ListDatasets([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets")] HttpRequest req) =>
+        Guard.Run(logger, req, api.Datasets);
+
+    [Function("GetDataset")]
+    public IActionResult GetDataset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}")] HttpRequest req, string id) =>
+        Guard.Run(logger, req, () => api.Dataset(id));
+
+    [Function("GetFrames")]
+    public IActionResult GetFrames([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames")] HttpRequest req) =>
+        Guard.Run(logger, req, () => api.Frames(req.Query));
+
+    [Function("GetFramesImage")]
+    public IActionResult GetFramesImage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/image")] HttpRequest req) =>
+        Guard.Run(logger, req, () => api.FramesImage(req.Query));
+
+    [Function("ListColormaps")]
+    public IActionResult ListColormaps([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "colormaps")] HttpRequest req) =>
+        Guard.Run(logger, req, api.ColorMapList);
+
+    [Function("GetColormap")]
+    public IActionResult GetColormap([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "colormaps/{name}")] HttpRequest req, string name) =>
+        Guard.Run(logger, req, () => api.ColorMap(name, req.Query));
+
+    [Function("CacheStats")]
+    public IActionResult CacheStats([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cache/stats")] HttpRequest req) =>
+        Guard.Run(logger, req, api.CacheStatistics);
+
+    [Function("OpenApi")]
+    public IActionResult OpenApi([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest req) =>
+        Guard.Run(logger, req, () => Docs.OpenApi);
+
+    [Function("Docs")]
+    public IActionResult DocsPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest req) =>
+        Guard.Run(logger, req, () => Docs.Page);
+}
+
+/// <summary>Admin routes: a Functions key (AuthorizationLevel.Function) and the X-Admin-Token header.</summary>
+public sealed class AdminFunctions(FramesApi api, ILogger<AdminFunctions> logger)
+{
+    [Function("IngestDataset")]
+    public Task<IActionResult> IngestDataset([HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{id}")] HttpRequest req, string id) =>
+        Guard.RunAsync(logger, req, () => api.Authorize(req.Headers) is { } refusal
+            ? Task.FromResult(refusal)
+            : api.IngestAsync(id, req.Body, req.HttpContext.RequestAborted));
+
+    [Function("DeleteDataset")]
+    public IActionResult DeleteDataset([HttpTrigger(AuthorizationLevel.Function, "delete", Route = "datasets/{id}")] HttpRequest req, string id) =>
+        Guard.Run(logger, req, () => api.Authorize(req.Headers) ?? api.Delete(id));
+
+    [Function("ClearCache")]
+    public IActionResult ClearCache([HttpTrigger(AuthorizationLevel.Function, "delete", Route = "cache")] HttpRequest req) =>
+        Guard.Run(logger, req, () => api.Authorize(req.Headers) ?? api.ClearCache());
+}
+
+/// <summary>The last line of defence: a fault becomes a problem body without internals, logged with the request id.</summary>
+internal static class Guard
+{
+    public static IActionResult Run(ILogger logger, HttpRequest req, Func<ApiResponse> handle) =>
+        RunAsync(logger, req, () => Task.FromResult(handle())).GetAwaiter().GetResult();
+
+    public static async Task<IActionResult> RunAsync(ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle)
+    {
+        try
+        {
+            return new ApiResult(await handle());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var id = ApiResult.RequestId(req);
+            req.Headers["X-Request-ID"] = id;
+            var unavailable = e is Microsoft.Data.Sqlite.SqliteException or IOException;
+            logger.LogError(e, "Request {RequestId} {Method} {Path} failed", id, req.Method, req.Path);
+            return new ApiResult(ApiResponse.Problem(unavailable ? 503 : 500, unavailable ? "Service unavailable" : "Internal error",
+                $"the request could not be completed; quote request id {id} when reporting it"));
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace ImageFrames.Serve;
+
+/// <summary>A finished HTTP answer, independent of the trigger that will send it (and cacheable as is).</summary>
+public sealed record ApiResponse(int Status, string ContentType, byte[] Body, IReadOnlyDictionary<string, string>? Headers = null)
+{
+    public const string ProblemJson = "application/problem+json";
+
+    /// <summary>Set on cacheable GET answers; the sender turns a matching If-None-Match into a 304.</summary>
+    public string? ETag { get; init; }
+
+    public string CacheControl { get; init; } = "no-cache";
+
+    public static ApiResponse Json(Action<Utf8JsonWriter> write, int status = 200)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var json = new Utf8JsonWriter(buffer)) write(json);
+        return new ApiResponse(status, "application/json", buffer.WrittenSpan.ToArray());
+    }
+
+    public static ApiResponse Json<T>(T value, int status = 200) =>
+        new(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(value, Api.JsonOptions));
+
+    /// <summary>RFC 9457 problem details; <paramref name="extensions"/> name e.g. the offending parameter.</summary>
+    public static ApiResponse Problem(int status, string title, string detail, params (string Name, object? Value)[] extensions) =>
+        Json(json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("type", $"https://httpstatuses.io/{status}");
+            json.WriteString("title", title);
+            json.WriteNumber("status", status);
+            json.WriteString("detail", detail);
+            foreach (var (name, value) in extensions)
+            {
+                json.WritePropertyName(name);
+                JsonSerializer.Serialize(json, value, Api.JsonOptions);
+            }
+            json.WriteEndObject();
+        }, status) with { ContentType = ProblemJson, CacheControl = "no-store" };
+
+    public static ApiResponse BadParameter(string parameter, string detail) =>
+        Problem(400, "Invalid query parameter", detail, ("parameter", parameter));
+}

@@ -1,0 +1,255 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Storage.Blobs;
+using ImageFrames.Configuration;
+using ImageFrames.Ingest;
+using ImageFrames.Parse;
+using ImageFrames.Query;
+using ImageFrames.Render;
+using ImageFrames.Store;
+using Microsoft.AspNetCore.Http;
+
+namespace ImageFrames.Serve;
+
+/// <summary>
+/// What each HTTP route answers, written against plain query collections and streams so the function classes
+/// only adapt triggers to it. Reads go store → render → cache; every bad parameter is a 400 problem.
+/// </summary>
+public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCache cache, FramesOptions options, BlobServiceClient? blobs = null)
+{
+    public const int DefaultLimit = 100, MaxLimit = 1000, MaxOffset = 100_000_000, MaxHeight = 20_000;
+
+    // ---- health and metadata ----------------------------------------------------------------------------
+
+    public async Task<ApiResponse> HealthAsync(CancellationToken ct)
+    {
+        int datasets;
+        try
+        {
+            datasets = store.CountDatasets();
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            return ApiResponse.Json(new { status = "unhealthy", version = Api.Version, database = $"error: {e.Message}", failing = "database" }, 503)
+                with { CacheControl = "no-store" };
+        }
+        var storage = "not configured";
+        if (blobs is not null)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(TimeSpan.FromSeconds(3));
+                await blobs.GetBlobContainerClient(options.InputContainer).ExistsAsync(timeout.Token);
+                storage = "ok";
+            }
+            catch (Exception e) when (e is Azure.RequestFailedException or OperationCanceledException or HttpRequestException or AggregateException)
+            {
+                storage = "unreachable";
+            }
+        }
+        return ApiResponse.Json(new { status = "healthy", version = Api.Version, database = "ok", storage, datasets }) with { CacheControl = "no-store" };
+    }
+
+    public ApiResponse Datasets() => ApiResponse.Json(new { datasets = store.ListDatasets() });
+
+    public ApiResponse Dataset(string id) =>
+        !DatasetId.TryNormalize(id, out var normalized) ? InvalidDataset(id)
+        : store.FindDataset(normalized) is { } dataset ? ApiResponse.Json(dataset) with { ETag = $"\"{dataset.Id}-v{dataset.Version}\"" }
+        : UnknownDataset(id);
+
+    // ---- frames -----------------------------------------------------------------------------------------
+
+    public ApiResponse Frames(IQueryCollection query)
+    {
+        var q = new QueryReader(query);
+        var datasetText = q.String("dataset");
+        var range = ReadRange(q);
+        var limit = q.Int("limit", DefaultLimit, 1, MaxLimit);
+        var offset = q.Int("offset", 0, 0, MaxOffset);
+        var mapText = q.String("colormap");
+        var rescale = ReadRescale(q);
+        var map = mapText is null ? null : ResolveMap(q, mapText);
+        if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
+        if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
+
+        var key = $"frames|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{limit}|{offset}|{mapText}|{rescale}";
+        return cache.GetOrAdd(dataset.Id, key, () =>
+        {
+            var window = store.ReadFrames(dataset.Id, range, limit, offset);
+            if (window is null) return UnknownDataset(dataset.Id);
+            var body = FramesJson.Write(window, new FramesJson.Page(range, limit, offset, map?.Name, map?.Table(rescale)));
+            return new ApiResponse(200, "application/json", body) { ETag = ETagFor(key) };
+        });
+    }
+
+    public ApiResponse FramesImage(IQueryCollection query)
+    {
+        var q = new QueryReader(query);
+        var datasetText = q.String("dataset");
+        var range = ReadRange(q);
+        var mapText = q.String("colormap") ?? ColorMaps.DefaultName;
+        var map = ResolveMap(q, mapText);
+        var rescale = ReadRescale(q);
+        var format = q.Enum("format", ImageFormat.Png);
+        var height = q.String("height") is null ? (int?)null : q.Int("height", 0, 1, MaxHeight);
+        if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
+        if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
+
+        var key = $"image|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{mapText}|{rescale}|{format}|{height}";
+        return cache.GetOrAdd(dataset.Id, key, () =>
+        {
+            var maxRows = (int)Math.Min(int.MaxValue, options.MaxImagePixels / dataset.Width);
+            var window = store.ReadFrames(dataset.Id, range, maxRows, 0, maxTotal: maxRows);
+            if (window is null) return UnknownDataset(dataset.Id);
+            if (window.Total > maxRows)
+                return ApiResponse.Problem(400, "Depth window too large",
+                    $"the window holds {window.Total:N0} rows × {window.Width} px = {(long)window.Total * window.Width:N0} pixels, above the budget of " +
+                    $"{options.MaxImagePixels:N0} (FRAMES_MAX_IMAGE_PIXELS); narrow depth_min..depth_max to at most {maxRows:N0} rows",
+                    ("parameter", "depth_min"), ("rows", window.Total), ("max_rows", maxRows));
+            if (window.Count == 0)
+                return ApiResponse.Problem(404, "No frames in window", $"dataset '{dataset.Id}' has no frames between {Bound(range.Min)} and {Bound(range.Max)}; it spans {dataset.DepthMin:R}..{dataset.DepthMax:R}");
+            var bytes = FrameRenderer.Render(window, map!.Table(rescale), format, height);
+            return new ApiResponse(200, FrameRenderer.ContentType(format), bytes, new Dictionary<string, string>
+            {
+                ["X-Depth-Min"] = window.Depths[0].ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                ["X-Depth-Max"] = window.Depths[^1].ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                ["X-Frame-Count"] = window.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }) { ETag = ETagFor(key) };
+        });
+    }
+
+    // ---- colour maps ------------------------------------------------------------------------------------
+
+    public ApiResponse ColorMapList() =>
+        ApiResponse.Json(new { @default = ColorMaps.DefaultName, colormaps = ColorMaps.Named.Values.Select(Describe) }) with { ETag = $"\"colormaps-{Api.Version}\"" };
+
+    public ApiResponse ColorMap(string name, IQueryCollection query)
+    {
+        var q = new QueryReader(query);
+        var format = q.String("format") ?? "json";
+        if (format is not ("json" or "png")) q.Reject("format", $"'format' must be json or png, got '{QueryReader.Clip(format)}'");
+        var map = ResolveMap(q, name);
+        if (q.Error is { } error) return ApiResponse.Problem(error.Parameter == "colormap" ? 404 : 400, "Unknown colour map", error.Detail, ("parameter", error.Parameter));
+        return format == "png"
+            ? new ApiResponse(200, "image/png", FrameRenderer.Legend(map!.Table(null))) { ETag = ETagFor($"legend|{name}|{Api.Version}") }
+            : ApiResponse.Json(Describe(map!)) with { ETag = ETagFor($"map|{name}|{Api.Version}") };
+    }
+
+    private static object Describe(ColorMap map) =>
+        new { name = map.Name, stops = map.Stops.Select(s => new { value = s.Value, color = s.Hex }) };
+
+    public ApiResponse CacheStatistics() => ApiResponse.Json(cache.Stats()) with { CacheControl = "no-store" };
+
+    // ---- admin ------------------------------------------------------------------------------------------
+
+    /// <summary>Null when the caller may act; otherwise the refusal. The token is compared in constant time
+    /// (over SHA-256 digests, so not even its length leaks) and only ever read from the header.</summary>
+    public ApiResponse? Authorize(IHeaderDictionary headers)
+    {
+        if (string.IsNullOrEmpty(options.AdminToken))
+            return ApiResponse.Problem(403, "Admin disabled", "admin routes are disabled: no ADMIN_TOKEN is configured");
+        var given = headers["X-Admin-Token"];
+        if (given.Count != 1 || string.IsNullOrEmpty(given[0]))
+            return ApiResponse.Problem(401, "Admin token required", "send the admin token in the X-Admin-Token header");
+        var match = CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(given[0]!)), SHA256.HashData(Encoding.UTF8.GetBytes(options.AdminToken)));
+        return match ? null : ApiResponse.Problem(401, "Admin token rejected", "the X-Admin-Token header does not match");
+    }
+
+    public async Task<ApiResponse> IngestAsync(string id, Stream body, CancellationToken ct)
+    {
+        if (!DatasetId.TryNormalize(id, out var normalized)) return InvalidDataset(id);
+        IngestResult result;
+        try
+        {
+            result = await ingest.IngestAsync(body, normalized, $"http/{normalized}", ct: ct);
+        }
+        catch (IngestFailedException e)
+        {
+            return ApiResponse.Problem(503, "Ingest failed", e.Message);
+        }
+        return result.Status == IngestStatus.Rejected
+            ? ApiResponse.Problem(400, "CSV rejected", result.Error!, ("dataset", normalized))
+            : ApiResponse.Json(new
+            {
+                dataset = result.DatasetId, status = result.Status.ToString().ToLowerInvariant(), rows = result.Rows,
+                skipped_rows = result.SkippedRows, bytes = result.Bytes, sha256 = result.Sha256, elapsed_ms = Math.Round(result.Elapsed.TotalMilliseconds, 1),
+            }, result.Status == IngestStatus.Succeeded ? 201 : 200) with { CacheControl = "no-store" };
+    }
+
+    public ApiResponse Delete(string id)
+    {
+        if (!DatasetId.TryNormalize(id, out var normalized)) return InvalidDataset(id);
+        return store.DeleteDataset(normalized) ? new ApiResponse(204, "application/json", []) { CacheControl = "no-store" } : UnknownDataset(id);
+    }
+
+    public ApiResponse ClearCache()
+    {
+        cache.Clear();
+        return new ApiResponse(204, "application/json", []) { CacheControl = "no-store" };
+    }
+
+    // ---- shared pieces ----------------------------------------------------------------------------------
+
+    private static DepthRange ReadRange(QueryReader q)
+    {
+        var range = new DepthRange(q.Double("depth_min"), q.Double("depth_max"));
+        if (range is { Min: { } lo, Max: { } hi } && lo > hi)
+            q.Reject("depth_min", $"depth_min ({lo:R}) must not be above depth_max ({hi:R})");
+        return range;
+    }
+
+    private static Rescale? ReadRescale(QueryReader q)
+    {
+        var text = q.String("rescale");
+        if (text is null) return null;
+        var parts = text.Split(',');
+        if (parts.Length == 2 && byte.TryParse(parts[0], System.Globalization.NumberStyles.None, null, out var lo)
+            && byte.TryParse(parts[1], System.Globalization.NumberStyles.None, null, out var hi) && lo < hi)
+            return new Rescale(lo, hi);
+        q.Reject("rescale", $"'rescale' must be LO,HI with whole numbers 0 <= LO < HI <= 255 (e.g. 13,237), got '{QueryReader.Clip(text)}'");
+        return null;
+    }
+
+    private static ColorMap? ResolveMap(QueryReader q, string text)
+    {
+        if (Render.ColorMaps.TryResolve(text, out var map, out var error)) return map;
+        q.Reject("colormap", error!);
+        return null;
+    }
+
+    private DatasetInfo? ResolveDataset(string? text)
+    {
+        if (text is null)
+        {
+            var all = store.ListDatasets();
+            return all.Count == 1 ? all[0] : null;
+        }
+        return DatasetId.TryNormalize(text, out var id) ? store.FindDataset(id) : null;
+    }
+
+    private ApiResponse MissingDataset(string? text)
+    {
+        if (text is not null) return DatasetId.TryNormalize(text, out _) ? UnknownDataset(text) : InvalidDataset(text);
+        var ids = store.ListDatasets().Select(d => d.Id).ToArray();
+        return ids.Length == 0
+            ? ApiResponse.Problem(404, "No datasets", "no dataset has been ingested yet", ("datasets", ids))
+            : ApiResponse.Problem(400, "Invalid query parameter", $"'dataset' is required when there is more than one dataset; one of: {string.Join(", ", ids)}",
+                ("parameter", "dataset"), ("datasets", ids));
+    }
+
+    private ApiResponse UnknownDataset(string id)
+    {
+        var ids = store.ListDatasets().Select(d => d.Id).ToArray();
+        return ApiResponse.Problem(404, "Unknown dataset", $"no dataset '{QueryReader.Clip(id)}'; available: {(ids.Length == 0 ? "none yet" : string.Join(", ", ids))}",
+            ("datasets", ids));
+    }
+
+    private static ApiResponse InvalidDataset(string id) =>
+        ApiResponse.BadParameter("dataset", $"'{QueryReader.Clip(id)}' is not a dataset id: expected 1-64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit");
+
+    private static string Bound(double? value) => value is { } v ? v.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "(open)";
+
+    private static string ETagFor(string key) => $"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 12))}\"";
+}

@@ -1,0 +1,94 @@
+using ImageFrames.Configuration;
+using ImageFrames.Store;
+
+namespace ImageFrames.Serve;
+
+public sealed record CacheStats(long Hits, long Misses, double HitRate, int Entries, long Bytes, long MaxBytes, long Evictions);
+
+/// <summary>
+/// Finished responses kept in memory, least recently used out first, bounded in bytes. Keys carry the dataset
+/// version, so a new version can never be answered from an old entry; entries of a dataset that changed in
+/// this process are dropped at once to free their memory.
+/// </summary>
+public sealed class ResponseCache
+{
+    private sealed record Entry(string Key, string DatasetId, ApiResponse Response, long Size);
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, LinkedListNode<Entry>> _map = new(StringComparer.Ordinal);
+    private readonly LinkedList<Entry> _recency = new();
+    private readonly long _maxBytes;
+    private long _bytes, _hits, _misses, _evictions;
+
+    public ResponseCache(FramesOptions options, FrameStore store)
+    {
+        _maxBytes = options.CacheMaxBytes;
+        store.DatasetChanged += RemoveDataset;
+    }
+
+    public ApiResponse GetOrAdd(string datasetId, string key, Func<ApiResponse> create)
+    {
+        lock (_lock)
+        {
+            if (_map.TryGetValue(key, out var node))
+            {
+                _hits++;
+                _recency.Remove(node);
+                _recency.AddFirst(node);
+                return node.Value.Response;
+            }
+            _misses++;
+        }
+        var response = create();
+        if (response.Status == 200) Add(new Entry(key, datasetId, response, response.Body.Length + key.Length * 2 + 256));
+        return response;
+    }
+
+    private void Add(Entry entry)
+    {
+        if (entry.Size > _maxBytes) return;
+        lock (_lock)
+        {
+            if (_map.ContainsKey(entry.Key)) return;
+            _map[entry.Key] = _recency.AddFirst(entry);
+            _bytes += entry.Size;
+            while (_bytes > _maxBytes && _recency.Last is { } oldest)
+            {
+                Remove(oldest);
+                _evictions++;
+            }
+        }
+    }
+
+    public void RemoveDataset(string datasetId)
+    {
+        lock (_lock)
+            foreach (var node in _map.Values.Where(n => n.Value.DatasetId == datasetId).ToList()) Remove(node);
+    }
+
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _map.Clear();
+            _recency.Clear();
+            _bytes = 0;
+        }
+    }
+
+    private void Remove(LinkedListNode<Entry> node)
+    {
+        _recency.Remove(node);
+        _map.Remove(node.Value.Key);
+        _bytes -= node.Value.Size;
+    }
+
+    public CacheStats Stats()
+    {
+        lock (_lock)
+        {
+            var lookups = _hits + _misses;
+            return new CacheStats(_hits, _misses, lookups == 0 ? 0 : Math.Round((double)_hits / lookups, 4), _map.Count, _bytes, _maxBytes, _evictions);
+        }
+    }
+}
