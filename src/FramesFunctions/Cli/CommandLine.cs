@@ -22,9 +22,11 @@ public static class CommandLine
           render <dataset> [--depth-min A] [--depth-max B] [--colormap NAME] [--rescale LO,HI] --out FILE.png|FILE.json
                                                                write an inclusive depth window as a picture (grayscale unless
                                                                --colormap is given) or as frames JSON
+          gallery <dataset> --colormaps A,B,… [--depth-min A] [--depth-max B] [--rescale LO,HI] --out FILE.png
+                                                               the same window under several colour maps, side by side
         """;
 
-    private static readonly string[] Verbs = ["ingest", "datasets", "log", "render", "help", "--help"];
+    private static readonly string[] Verbs = ["ingest", "datasets", "log", "render", "gallery", "help", "--help"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -47,6 +49,7 @@ public static class CommandLine
                 "datasets" => Datasets(services.GetRequiredService<FrameStore>(), arguments, stdout),
                 "log" => Log(services.GetRequiredService<FrameStore>(), arguments, stdout),
                 "render" => Render(services.GetRequiredService<FrameStore>(), options, arguments, stdout),
+                "gallery" => Gallery(services.GetRequiredService<FrameStore>(), options, arguments, stdout),
                 _ => Help(stdout),
             };
         }
@@ -137,29 +140,51 @@ public static class CommandLine
 
     private static int Render(FrameStore store, FramesOptions options, Arguments a, TextWriter stdout)
     {
-        var dataset = a.Positional(0, "the dataset to render");
         var output = a.Value("--out") ?? throw new UsageException("--out FILE.png or FILE.json is required");
-        var range = new DepthRange(a.Double("--depth-min"), a.Double("--depth-max"));
-        if (range is { Min: { } lo, Max: { } hi } && lo > hi) throw new UsageException($"--depth-min {lo} is above --depth-max {hi}");
         var mapName = a.Value("--colormap");
         ColorMap map = ColorMaps.Named["grayscale"];
         if (mapName is not null && !ColorMaps.TryResolve(mapName, out map, out var error)) throw new UsageException(error!);
         var rescale = a.Value("--rescale") is { } r ? ParseRescale(r) : (Rescale?)null;
-
         var json = output.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+        var window = ReadWindow(store, options, a, json);
+        var range = new DepthRange(a.Double("--depth-min"), a.Double("--depth-max"));
+        Write(output, json
+            ? FramesJson.Write(window, new FramesJson.Page(range, window.Count, 0, mapName is null ? null : map.Name, mapName is null ? null : map.Table(rescale)))
+            : FrameRenderer.Render(window, map.Table(rescale), ImageFormat.Png));
+        stdout.WriteLine($"wrote {output}: {window.Count:N0} frames of dataset '{window.Dataset.Id}' ({window.Width} px wide)");
+        return 0;
+    }
+
+    private static int Gallery(FrameStore store, FramesOptions options, Arguments a, TextWriter stdout)
+    {
+        var maps = (a.Value("--colormaps") ?? throw new UsageException("--colormaps A,B,… is required")).Split(',')
+            .Select(name => ColorMaps.TryResolve(name, out var map, out var error) ? map : throw new UsageException(error!)).ToArray();
+        var rescale = a.Value("--rescale") is { } r ? ParseRescale(r) : (Rescale?)null;
+        var window = ReadWindow(store, options, a, json: false);
+        var output = a.Value("--out") ?? throw new UsageException("--out FILE.png is required");
+        Write(output, FrameRenderer.Gallery(window, maps.Select(m => m.Table(rescale)).ToArray()));
+        stdout.WriteLine($"wrote {output}: {window.Count:N0} frames under {string.Join(", ", maps.Select(m => m.Name))}");
+        return 0;
+    }
+
+    private static FrameWindow ReadWindow(FrameStore store, FramesOptions options, Arguments a, bool json)
+    {
+        var dataset = a.Positional(0, "the dataset to render");
+        var range = new DepthRange(a.Double("--depth-min"), a.Double("--depth-max"));
+        if (range is { Min: { } lo, Max: { } hi } && lo > hi) throw new UsageException($"--depth-min {lo} is above --depth-max {hi}");
         var maxRows = (int)Math.Min(int.MaxValue, options.MaxImagePixels / Math.Max(1, options.TargetWidth));
         var window = store.ReadFrames(dataset, range, int.MaxValue, 0, json ? int.MaxValue : maxRows)
                      ?? throw new UsageException($"no dataset '{dataset}'; have: {string.Join(", ", store.ListDatasets().Select(d => d.Id))}");
         if (window.Total > window.Count)
             throw new UsageException($"{window.Total:N0} rows exceed the picture budget of {maxRows:N0} rows (FRAMES_MAX_IMAGE_PIXELS); narrow the depth window");
-        var bytes = json
-            ? FramesJson.Write(window, new FramesJson.Page(range, window.Count, 0, mapName is null ? null : map.Name, mapName is null ? null : map.Table(rescale)))
-            : FrameRenderer.Render(window, map.Table(rescale), ImageFormat.Png);
+        return window;
+    }
+
+    private static void Write(string output, byte[] bytes)
+    {
         var directory = Path.GetDirectoryName(Path.GetFullPath(output));
         if (directory is not null) Directory.CreateDirectory(directory);
         File.WriteAllBytes(output, bytes);
-        stdout.WriteLine($"wrote {output}: {window.Count:N0} frames of dataset '{dataset}' ({window.Width} px wide)");
-        return 0;
     }
 
     private static Rescale ParseRescale(string text)

@@ -36,6 +36,20 @@ public static class FrameRenderer
         return Encode(image, format);
     }
 
+    /// <summary>The same window under several colour maps, side by side with white gaps (the README's picture).</summary>
+    public static byte[] Gallery(FrameWindow window, IReadOnlyList<Rgb24[]> tables, int gap = 12)
+    {
+        var width = tables.Count * window.Width + (tables.Count - 1) * gap;
+        using var gallery = new Image<Rgb24>(width, window.Count, new Rgb24(255, 255, 255));
+        for (var i = 0; i < tables.Count; i++)
+        {
+            using var panel = Colorize(window.Pixels, window.Width, window.Count, tables[i]);
+            var left = i * (window.Width + gap);
+            gallery.Mutate(x => x.DrawImage(panel, new Point(left, 0), 1f));
+        }
+        return Encode(gallery, ImageFormat.Png);
+    }
+
     /// <summary>One grey row as a <c>width × 1</c> colour PNG (the prototype's per-frame image).</summary>
     public static byte[] RenderRow(ReadOnlySpan<byte> row, Rgb24[] table)
     {
