@@ -22,11 +22,12 @@ public static class CommandLine
           render <dataset> [--depth-min A] [--depth-max B] [--colormap NAME] [--rescale LO,HI] --out FILE.png|FILE.json
                                                                write an inclusive depth window as a picture (grayscale unless
                                                                --colormap is given) or as frames JSON
+          probe <url>                                          exit 0 when the URL answers 200 (the container healthcheck)
           gallery <dataset> --colormaps A,B,… [--depth-min A] [--depth-max B] [--rescale LO,HI] --out FILE.png
                                                                the same window under several colour maps, side by side
         """;
 
-    private static readonly string[] Verbs = ["ingest", "datasets", "log", "render", "gallery", "help", "--help"];
+    private static readonly string[] Verbs = ["ingest", "datasets", "log", "render", "gallery", "probe", "help", "--help"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -34,6 +35,7 @@ public static class CommandLine
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
+        if (args[0] == "probe") return await ProbeAsync(args.Length > 1 ? args[1] : "http://localhost:8080/api/health", stderr);
         try
         {
             configuration ??= LoadConfiguration();
@@ -79,6 +81,22 @@ public static class CommandLine
             .AddInMemoryCollection(local.GetSection("Values").GetChildren().Select(c => KeyValuePair.Create(c.Key, c.Value)))
             .AddEnvironmentVariables()
             .Build();
+    }
+
+    private static async Task<int> ProbeAsync(string url, TextWriter stderr)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(8) };
+        try
+        {
+            using var response = await http.GetAsync(url);
+            if (response.IsSuccessStatusCode) return 0;
+            await stderr.WriteLineAsync($"{url} answered {(int)response.StatusCode}");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+        {
+            await stderr.WriteLineAsync($"{url}: {e.Message}");
+        }
+        return 1;
     }
 
     private static int Help(TextWriter stdout)

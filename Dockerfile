@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Build stage: the .NET 10 SDK restores and publishes the function app (and, through the Worker SDK, the
+# host-side extensions pinned in Directory.Build.targets).
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY Directory.Build.props Directory.Build.targets host.json local.settings.example.json ./
+COPY src/FramesFunctions/FramesFunctions.csproj src/FramesFunctions/
+RUN dotnet restore src/FramesFunctions/FramesFunctions.csproj
+COPY src/ src/
+RUN dotnet publish src/FramesFunctions/FramesFunctions.csproj -c Release --no-restore -o /home/site/wwwroot
+
+# Runtime stage: the Azure Functions host for .NET isolated workers; no SDK or build tools.
+FROM mcr.microsoft.com/azure-functions/dotnet-isolated:4-dotnet-isolated10.0 AS runtime
+ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
+    AzureFunctionsJobHost__Logging__Console__IsEnabled=true \
+    ASPNETCORE_URLS=http://+:8080 \
+    FRAMES_DB_PATH=/data/frames.db
+COPY --from=build /home/site/wwwroot /home/site/wwwroot
+# The host needs no root once it listens on an unprivileged port: run as a dedicated user that owns only
+# the data folder (the SQLite volume) and the host's scratch space.
+RUN groupadd --system --gid 10001 frames \
+ && useradd --system --uid 10001 --gid frames --home-dir /home/frames --create-home frames \
+ && mkdir -p /data /home/LogFiles /azure-functions-host/Secrets \
+ && chown -R frames:frames /data /home/LogFiles /azure-functions-host/Secrets
+USER frames
+VOLUME ["/data"]
+EXPOSE 8080
+# The app's own executable probes its health route, so the image needs no curl.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=40s --retries=3 \
+  CMD ["dotnet", "/home/site/wwwroot/FramesFunctions.dll", "probe", "http://localhost:8080/api/health"]
