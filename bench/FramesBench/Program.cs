@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using ImageFrames.Configuration;
+using ImageFrames.Ingest;
+using ImageFrames.Parse;
+using ImageFrames.Render;
+using ImageFrames.Serve;
+using ImageFrames.Store;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+
+// Whole-file benchmark: generates img.csv-shaped inputs (200 grey columns, depth step 0.1) deterministically,
+// then measures ingest (and each stage alone) and the query paths in-process. Prints a Markdown table.
+// Usage: dotnet run -c Release --project bench/FramesBench -- [--rows 5460,100000,1000000] [--keep DIR]
+var rowSizes = args.SkipWhile(a => a != "--rows").Skip(1).FirstOrDefault()?.Split(',').Select(int.Parse).ToArray() ?? [5460, 100_000, 1_000_000];
+var folder = Directory.CreateTempSubdirectory("frames-bench-").FullName;
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; temp {folder}");
+Console.WriteLine();
+Console.WriteLine("| input | MB | stage | wall s | MB/s | rows/s | peak working set MB |");
+Console.WriteLine("|---|---:|---|---:|---:|---:|---:|");
+try
+{
+    foreach (var rows in rowSizes)
+    {
+        var csv = Path.Combine(folder, $"bench{rows}.csv");
+        Generate(csv, rows);
+        var mb = new FileInfo(csv).Length / 1e6;
+        var stages = rows == rowSizes.Max() ? new[] { "parse", "parse+resize", "ingest" } : ["ingest"];
+        foreach (var stage in stages)
+        {
+            GC.Collect();
+            using var process = Process.GetCurrentProcess();
+            var clock = Stopwatch.StartNew();
+            var peak = new PeakWorkingSet();
+            var count = stage == "ingest" ? await Ingest(csv, Path.Combine(folder, $"bench{rows}.db")) : await Parse(csv, resize: stage != "parse");
+            clock.Stop();
+            Console.WriteLine($"| {rows:N0} rows | {mb:F0} | {stage} | {clock.Elapsed.TotalSeconds:F2} | {mb / clock.Elapsed.TotalSeconds:F0} | {count / clock.Elapsed.TotalSeconds:N0} | {peak.Stop() / 1e6:F0} |");
+        }
+    }
+    Console.WriteLine();
+    QueryBench(folder);
+}
+finally
+{
+    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    Directory.Delete(folder, recursive: true);
+}
+
+static async Task<int> Ingest(string csv, string db)
+{
+    var options = new FramesOptions { DatabasePath = db };
+    var ingest = new IngestService(new FrameStore(options), options, NullLogger<IngestService>.Instance);
+    await using var stream = new FileStream(csv, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+    var result = await ingest.IngestAsync(stream, "bench", "bench.csv");
+    if (result.Status != ImageFrames.Store.IngestStatus.Succeeded) throw new InvalidOperationException(result.Error);
+    return result.Rows;
+}
+
+static async Task<int> Parse(string csv, bool resize)
+{
+    await using var stream = new FileStream(csv, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+    // Target width 200 = source width: the resizer's plan is then a plain copy, i.e. "parse only".
+    using var reader = await CsvFrameReader.OpenAsync(stream, resize ? 150 : 200, ImageFrames.Resize.Resampler.Area, new CsvLimits(10_000, int.MaxValue), default);
+    var batch = new FrameBatch(4096, reader.TargetWidth);
+    while (await reader.FillAsync(batch, default)) { }
+    return reader.Rows;
+}
+
+static void QueryBench(string folder)
+{
+    var options = new FramesOptions { DatabasePath = Path.Combine(folder, "bench5460.db"), CacheMaxBytes = 256 << 20 };
+    var store = new FrameStore(options);
+    var api = new FramesApi(store, new IngestService(store, options, NullLogger<IngestService>.Instance), new ResponseCache(options, store), options);
+    Console.WriteLine("| query (5,460-row dataset) | mean ms | p99 ms |");
+    Console.WriteLine("|---|---:|---:|");
+    Measure("100-row JSON window, uncached", i => api.Frames(Query($"depth_min={9000 + i % 400}&limit=100&offset={i}")));
+    Measure("full-range JSON (1000-row page)", i => api.Frames(Query($"limit=1000&offset={i % 5}")), uncachedOnly: false);
+    Measure("100-row PNG, uncached", i => api.FramesImage(Query($"depth_min={9000 + i % 400 * 0.1:R}&depth_max={9010 + i % 400 * 0.1:R}")));
+    Measure("full-range PNG, uncached", i => { api.ClearCache(); return api.FramesImage(Query("")); });
+    Measure("full-range PNG, cached", _ => api.FramesImage(Query("")));
+
+    static QueryCollection Query(string text) => new(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(text));
+
+    static void Measure(string name, Func<int, ApiResponse> run, bool uncachedOnly = true)
+    {
+        for (var i = 0; i < 20; i++) run(i);
+        var times = new List<double>();
+        for (var i = 0; i < 300; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            var response = run(1000 + i);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            if (response.Status != 200) throw new InvalidOperationException($"{name}: {response.Status} {System.Text.Encoding.UTF8.GetString(response.Body)}");
+        }
+        times.Sort();
+        Console.WriteLine($"| {name} | {times.Average():F3} | {times[(int)(times.Count * 0.99)]:F3} |");
+    }
+}
+
+static void Generate(string path, int rows)
+{
+    var random = new Random(20251106);
+    using var writer = new StreamWriter(path, false, new System.Text.UTF8Encoding(false), 1 << 20);
+    writer.Write("depth");
+    for (var c = 1; c <= 200; c++) writer.Write($",col{c}");
+    writer.Write('\n');
+    Span<char> digits = stackalloc char[4];
+    for (var r = 0; r < rows; r++)
+    {
+        var tenths = 90001L + r;
+        writer.Write($"{tenths / 10}.{tenths % 10}");
+        for (var c = 0; c < 200; c++)
+        {
+            var v = (int)(125 + 35 * Math.Sin(r / 97.0 + c / 31.0) + random.Next(-12, 13));
+            writer.Write(',');
+            Math.Clamp(v, 13, 237).TryFormat(digits, out var n, provider: CultureInfo.InvariantCulture);
+            writer.Write(digits[..n]);
+        }
+        writer.Write('\n');
+    }
+}
+
+/// <summary>Samples the process working set every 10 ms on a background thread and keeps the maximum.</summary>
+sealed class PeakWorkingSet
+{
+    private long _peak;
+    private volatile bool _running = true;
+    private readonly Thread _thread;
+
+    public PeakWorkingSet()
+    {
+        _thread = new Thread(() =>
+        {
+            using var process = Process.GetCurrentProcess();
+            while (_running)
+            {
+                process.Refresh();
+                _peak = Math.Max(_peak, process.WorkingSet64);
+                Thread.Sleep(10);
+            }
+        }) { IsBackground = true };
+        _thread.Start();
+    }
+
+    public long Stop()
+    {
+        _running = false;
+        _thread.Join();
+        return _peak;
+    }
+}
