@@ -19,6 +19,8 @@ public sealed class FramesOptions
     [ConfigurationKeyName("FRAMES_BUSY_TIMEOUT_SECONDS")] public int BusyTimeoutSeconds { get; set; } = 600;
     [ConfigurationKeyName("FRAMES_CACHE_MAX_BYTES")] public long CacheMaxBytes { get; set; } = 64L << 20;
     [ConfigurationKeyName("FRAMES_MAX_IMAGE_PIXELS")] public long MaxImagePixels { get; set; } = 150L * 200_000;
+    /// <summary>Read by the host for the reconcile timer's schedule (NCRONTAB); bound here so it is validated and documented.</summary>
+    [ConfigurationKeyName("FRAMES_RECONCILE_SCHEDULE")] public string ReconcileSchedule { get; set; } = "0 */5 * * * *";
     [ConfigurationKeyName("ADMIN_TOKEN")] public string? AdminToken { get; set; }
 
     /// <summary>Binds from configuration; throws <see cref="OptionsValidationException"/> listing every bad setting.</summary>
@@ -45,6 +47,8 @@ public sealed class FramesOptions
             if (o.MaxRows < 1) errors.Add("FRAMES_MAX_ROWS must be positive.");
             if (o.BusyTimeoutSeconds < 1) errors.Add("FRAMES_BUSY_TIMEOUT_SECONDS must be positive.");
             if (o.CacheMaxBytes < 0) errors.Add("FRAMES_CACHE_MAX_BYTES must be zero (off) or positive.");
+            if (o.ReconcileSchedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length != 6)
+                errors.Add($"FRAMES_RECONCILE_SCHEDULE must be a six-field NCRONTAB expression, was '{o.ReconcileSchedule}'.");
             if (o.MaxImagePixels < 1) errors.Add("FRAMES_MAX_IMAGE_PIXELS must be positive.");
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
