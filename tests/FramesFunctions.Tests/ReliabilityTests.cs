@@ -64,3 +64,26 @@ public sealed class ReliabilityTests
         }
     }
 }
+
+public sealed class WriteLockTests
+{
+    /// <summary>While another connection holds the write lock past the busy timeout, an ingest fails with a
+    /// retryable error (so the host retries it later) instead of hanging with its parser stalled.</summary>
+    [Fact]
+    public async Task AnIngestThatCannotGetTheWriteLockFailsInsteadOfHanging()
+    {
+        using var db = new TempDatabase(o => { o.BusyTimeoutSeconds = 1; o.ChunkSize = 10; });
+        await db.IngestTextAsync(Csv.Of(2, ("0", 0)), "other");
+        using var blocker = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db.Options.DatabasePath};Pooling=False");
+        blocker.Open();
+        using var hold = blocker.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: the write lock
+        var rows = Csv.Header(2) + "\n" + string.Join("\n", Enumerable.Range(0, 1000).Select(i => $"{i},1,2")) + "\n";
+
+        var ingest = db.IngestTextAsync(rows, "locked");
+
+        var failure = await Assert.ThrowsAsync<Ingest.IngestFailedException>(() => ingest.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.IsType<Microsoft.Data.Sqlite.SqliteException>(failure.InnerException);
+        hold.Rollback();
+        Assert.Null(db.Store.FindDataset("locked"));
+    }
+}

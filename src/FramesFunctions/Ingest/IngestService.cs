@@ -95,7 +95,15 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
                 return Finish(IngestStatus.Rejected, reader, input, null, rejected.Message);
             if (error is not null)
             {
-                Finish(IngestStatus.Failed, reader, input, null, error is OperationCanceledException ? "cancelled" : error.Message);
+                try
+                {
+                    Finish(IngestStatus.Failed, reader, input, null, error is OperationCanceledException ? "cancelled" : error.Message);
+                }
+                catch (Microsoft.Data.Sqlite.SqliteException logError)
+                {
+                    // The database may be what failed: the original error is the one the caller must see.
+                    logger.LogWarning(logError, "Could not record the failed ingest of {DatasetId}", datasetId);
+                }
                 throw error is OperationCanceledException ? error : new IngestFailedException(datasetId, error);
             }
 
@@ -135,9 +143,10 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
     private async Task<IngestWriter> WriteBatchesAsync(string datasetId, string source, DateTimeOffset started, ChannelReader<FrameBatch> full,
         ChannelWriter<FrameBatch> free, CheckedInputStream input, IProgress<IngestProgress>? progress, CancellationTokenSource cancel)
     {
-        var writer = store.BeginIngest(datasetId, source, started);
+        IngestWriter? writer = null;
         try
         {
+            writer = store.BeginIngest(datasetId, source, started); // may time out waiting for another ingest's lock
             var rows = 0;
             await foreach (var batch in full.ReadAllAsync().ConfigureAwait(false))
             {
@@ -150,8 +159,8 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
         }
         catch
         {
-            writer.Dispose();
-            cancel.Cancel(); // stop the parser: nothing it reads now can be stored
+            writer?.Dispose();
+            cancel.Cancel(); // stop the parser: nothing it reads now can be stored, and it must not wait for free batches
             throw;
         }
     }
