@@ -8,8 +8,6 @@ namespace ImageFrames.Functions;
 /// <summary>Sends an <see cref="ApiResponse"/>: request id, nosniff, ETag with If-None-Match → 304.</summary>
 public sealed class ApiResult(ApiResponse response) : IActionResult
 {
-    public ApiResponse Response => response;
-
     public async Task ExecuteResultAsync(ActionContext context)
     {
         var http = context.HttpContext;

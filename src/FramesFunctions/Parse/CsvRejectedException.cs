@@ -4,11 +4,7 @@ namespace ImageFrames.Parse;
 public sealed class CsvRejectedException(string message, int? line = null, int? column = null, string? columnName = null)
     : Exception(Format(message, line, column, columnName))
 {
-    public int? Line { get; } = line;
-    /// <summary>1-based cell position; column 1 is the depth.</summary>
-    public int? Column { get; } = column;
-    public string Reason { get; } = message;
-
+    // Columns are 1-based cell positions: column 1 is the depth.
     private static string Format(string message, int? line, int? column, string? columnName) =>
         (line, column) switch
         {

@@ -53,8 +53,6 @@ internal static class Schema
         """,
     ];
 
-    public static int CurrentVersion => Migrations.Length;
-
     public static void Migrate(SqliteConnection connection)
     {
         using var tx = connection.BeginTransaction();
