@@ -28,13 +28,21 @@ try
         var stages = rows == rowSizes.Max() ? new[] { "parse", "parse+resize", "ingest" } : ["ingest"];
         foreach (var stage in stages)
         {
-            GC.Collect();
-            using var process = Process.GetCurrentProcess();
-            var clock = Stopwatch.StartNew();
-            var peak = new PeakWorkingSet();
-            var count = stage == "ingest" ? await Ingest(csv, Path.Combine(folder, $"bench{rows}.db")) : await Parse(csv, resize: stage != "parse");
-            clock.Stop();
-            Console.WriteLine($"| {rows:N0} rows | {mb:F0} | {stage} | {clock.Elapsed.TotalSeconds:F2} | {mb / clock.Elapsed.TotalSeconds:F0} | {count / clock.Elapsed.TotalSeconds:N0} | {peak.Stop() / 1e6:F0} |");
+            // Best of two runs: the first run of a stage on a big file still pays for tiered JIT's
+            // on-stack replacement of its hot loops, which would make stage order decide the ranking.
+            var best = TimeSpan.MaxValue;
+            long peakBytes = 0;
+            var count = 0;
+            for (var run = 0; run < 2; run++)
+            {
+                GC.Collect();
+                var peak = new PeakWorkingSet();
+                var clock = Stopwatch.StartNew();
+                count = await RunStage(stage, csv, Path.Combine(folder, $"bench{rows}-{run}.db"));
+                best = clock.Elapsed < best ? clock.Elapsed : best;
+                peakBytes = Math.Max(peakBytes, peak.Stop());
+            }
+            Console.WriteLine($"| {rows:N0} rows | {mb:F0} | {stage} | {best.TotalSeconds:F2} | {mb / best.TotalSeconds:F0} | {count / best.TotalSeconds:N0} | {peakBytes / 1e6:F0} |");
         }
     }
     Console.WriteLine();
@@ -45,6 +53,12 @@ finally
     Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     Directory.Delete(folder, recursive: true);
 }
+
+static async Task<int> RunStage(string stage, string csv, string db) => stage switch
+{
+    "ingest" => await Ingest(csv, db),
+    _ => await Parse(csv, resize: stage != "parse"),
+};
 
 static async Task<int> Ingest(string csv, string db)
 {
@@ -68,7 +82,7 @@ static async Task<int> Parse(string csv, bool resize)
 
 static void QueryBench(string folder)
 {
-    var options = new FramesOptions { DatabasePath = Path.Combine(folder, "bench5460.db"), CacheMaxBytes = 256 << 20 };
+    var options = new FramesOptions { DatabasePath = Path.Combine(folder, "bench5460-1.db"), CacheMaxBytes = 256 << 20 };
     var store = new FrameStore(options);
     var api = new FramesApi(store, new IngestService(store, options, NullLogger<IngestService>.Instance), new ResponseCache(options, store), options);
     Console.WriteLine("| query (5,460-row dataset) | mean ms | p99 ms |");

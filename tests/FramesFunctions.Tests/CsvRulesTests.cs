@@ -79,6 +79,7 @@ public sealed class CsvRulesTests : IDisposable
     [InlineData("depth,a,b,c,d\n1,10,abc,30,40\n", 2, 3, "found 'abc'")]
     [InlineData("depth,a,b,c,d\n1,10,,30,40\n", 2, 3, "found ''")]
     [InlineData("depth,a,b,c,d\n1,1,1,1,1\n2,2,2,2,2\n1.0,3,3,3,3\n", 4, 1, "already on line 2")]
+    [InlineData("depth,a,b,c,d\n1,1,1,1,1\n\"2,2,2,2,2\n3,3,3,3,3\n", 3, null, "never closed")]
     public async Task RejectsNamingLineAndColumn(string csv, int? line, int? column, string expected)
     {
         var result = await _db.IngestTextAsync(csv);

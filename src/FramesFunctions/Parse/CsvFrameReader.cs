@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
+using CsvHelper;
 using ImageFrames.Resize;
-using nietras.SeparatedValues;
 
 namespace ImageFrames.Parse;
 
@@ -15,12 +15,19 @@ public sealed record CsvLimits(int MaxColumns, int MaxRows);
 /// </summary>
 public sealed class CsvFrameReader : IDisposable
 {
-    // Sep does the tokenising (quotes, CRLF, BOM via the StreamReader); it is several times faster than
-    // CsvHelper on 200-column numeric rows, and ingest is bound by this loop (see bench/README numbers).
-    private static readonly SepReaderOptions SepOptions =
-        Sep.New(',').Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true });
+    // CsvHelper tokenises UTF-8 bytes directly (quotes, CRLF, BOM, line numbers); cells are validated as
+    // bytes too, so no string is made per cell. The header is read as a record so it can be checked here,
+    // empty lines come through so they can be counted, and broken quoting is an error, not a guess.
+    private static readonly CsvReaderOptions Options = new()
+    {
+        HasHeader = false,
+        SkipEmptyLines = false,
+        TrackLineNumbers = true,
+        MalformedData = CsvMalformedDataHandling.Throw,
+        MaxRecordSize = 16 << 20,
+    };
 
-    private readonly SepReader _sep;
+    private readonly CsvReader _csv;
     private readonly string[] _columnNames;
     private readonly byte[] _sourceRow;
     private readonly RowResizer _resizer;
@@ -33,9 +40,9 @@ public sealed class CsvFrameReader : IDisposable
     public double DepthMin { get; private set; } = double.PositiveInfinity;
     public double DepthMax { get; private set; } = double.NegativeInfinity;
 
-    private CsvFrameReader(SepReader sep, string[] columnNames, int targetWidth, Resampler resampler, CsvLimits limits)
+    private CsvFrameReader(CsvReader csv, string[] columnNames, int targetWidth, Resampler resampler, CsvLimits limits)
     {
-        _sep = sep;
+        _csv = csv;
         _columnNames = columnNames;
         _sourceRow = new byte[columnNames.Length - 1];
         _resizer = RowResizer.For(_sourceRow.Length, targetWidth, resampler);
@@ -44,46 +51,59 @@ public sealed class CsvFrameReader : IDisposable
 
     public static async Task<CsvFrameReader> OpenAsync(Stream csv, int targetWidth, Resampler resampler, CsvLimits limits, CancellationToken ct)
     {
-        var text = new StreamReader(csv, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
-        var sep = await SepOptions.FromAsync(text, ct).ConfigureAwait(false);
+        var reader = CsvReader.Create(csv, Options, leaveOpen: true);
         try
         {
-            if (!await sep.MoveNextAsync(ct).ConfigureAwait(false))
+            if (!await ReadAsync(reader, ct).ConfigureAwait(false))
                 throw new CsvRejectedException("the file is empty: expected a header line 'depth,<pixel columns…>' and data rows");
-            if (IsBlank(sep.Current))
+            if (IsBlank(reader))
             {
                 var onlyBlank = true;
-                while (onlyBlank && await sep.MoveNextAsync(ct).ConfigureAwait(false)) onlyBlank = IsBlank(sep.Current);
+                while (onlyBlank && await ReadAsync(reader, ct).ConfigureAwait(false)) onlyBlank = IsBlank(reader);
                 throw onlyBlank
                     ? new CsvRejectedException("the file is empty: expected a header line 'depth,<pixel columns…>' and data rows")
                     : new CsvRejectedException("expected a header line 'depth,<pixel columns…>', found an empty line", 1);
             }
-            var names = ReadHeader(sep.Current, limits);
-            return new CsvFrameReader(sep, names, targetWidth, resampler, limits);
+            var names = ReadHeader(reader, limits);
+            return new CsvFrameReader(reader, names, targetWidth, resampler, limits);
         }
         catch
         {
-            sep.Dispose();
+            reader.Dispose();
             throw;
         }
     }
 
-    private static string[] ReadHeader(SepReader.Row header, CsvLimits limits)
+    /// <summary>Broken quoting (a quote never closed, text after a closing quote) is a rejection with its line.</summary>
+    private static async ValueTask<bool> ReadAsync(CsvReader reader, CancellationToken ct)
+    {
+        try
+        {
+            return await reader.ReadAsync(ct).ConfigureAwait(false);
+        }
+        catch (CsvFormatException e)
+        {
+            throw new CsvRejectedException($"malformed CSV quoting: {e.Message}", e.LineNumber is > 0 and <= int.MaxValue ? (int)e.LineNumber : null);
+        }
+    }
+
+    private static string[] ReadHeader(CsvReader header, CsvLimits limits)
     {
         const int line = 1; // the header is the file's first line by definition: anything else is rejected here
-        var first = header[0].Span.Trim();
-        if (!first.Equals("depth", StringComparison.OrdinalIgnoreCase))
+        var cell = header.GetSpan(0);
+        var first = cell[Ascii.Trim(cell)];
+        if (!Ascii.EqualsIgnoreCase(first, "depth"u8))
         {
             var hint = double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
                 ? " — the file seems to have no header line, and its first row must not be lost" : "";
             throw new CsvRejectedException($"expected a header whose first cell is 'depth', found '{Clip(first)}'{hint}", line, 1);
         }
-        if (header.ColCount < 2)
+        if (header.FieldCount < 2)
             throw new CsvRejectedException("expected at least one pixel column after 'depth' in the header", line);
-        if (header.ColCount - 1 > limits.MaxColumns)
-            throw new CsvRejectedException($"the header has {header.ColCount - 1:N0} pixel columns, more than the {limits.MaxColumns:N0} allowed (FRAMES_MAX_COLUMNS)", line);
-        var names = new string[header.ColCount];
-        for (var c = 0; c < names.Length; c++) names[c] = header[c].ToString();
+        if (header.FieldCount - 1 > limits.MaxColumns)
+            throw new CsvRejectedException($"the header has {header.FieldCount - 1:N0} pixel columns, more than the {limits.MaxColumns:N0} allowed (FRAMES_MAX_COLUMNS)", line);
+        var names = new string[header.FieldCount];
+        for (var c = 0; c < names.Length; c++) names[c] = Encoding.UTF8.GetString(header.GetSpan(c));
         return names;
     }
 
@@ -91,8 +111,8 @@ public sealed class CsvFrameReader : IDisposable
     public async ValueTask<bool> FillAsync(FrameBatch batch, CancellationToken ct)
     {
         batch.Count = 0;
-        while (!batch.IsFull && await _sep.MoveNextAsync(ct).ConfigureAwait(false))
-            ReadRow(_sep.Current, batch);
+        while (!batch.IsFull && await ReadAsync(_csv, ct).ConfigureAwait(false))
+            ReadRow(batch);
         return batch.Count > 0;
     }
 
@@ -102,28 +122,29 @@ public sealed class CsvFrameReader : IDisposable
         if (Rows == 0) throw new CsvRejectedException("the file has a header but no data rows");
     }
 
-    private void ReadRow(SepReader.Row row, FrameBatch batch)
+    private void ReadRow(FrameBatch batch)
     {
-        var line = row.LineNumberFrom;
-        if (row[0].Span.IsEmpty && IsBlank(row))
+        var row = _csv;
+        var line = (int)row.LineNumber;
+        if (row.GetSpan(0).IsEmpty && IsBlank(row))
         {
             SkippedRows++;
             return;
         }
-        if (row.ColCount != _columnNames.Length)
+        if (row.FieldCount != _columnNames.Length)
             throw new CsvRejectedException(
-                $"expected {_columnNames.Length} cells (depth + {SourceWidth} pixel values, as in the header), found {row.ColCount}", line);
+                $"expected {_columnNames.Length} cells (depth + {SourceWidth} pixel values, as in the header), found {row.FieldCount}", line);
         if (Rows == _limits.MaxRows)
             throw new CsvRejectedException($"more than {_limits.MaxRows:N0} data rows (FRAMES_MAX_ROWS)", line);
 
-        var depthText = row[0].Span;
+        var depthText = row.GetSpan(0);
         if (!double.TryParse(depthText, NumberStyles.Float, CultureInfo.InvariantCulture, out var depth) || !double.IsFinite(depth))
             throw new CsvRejectedException($"expected a finite decimal depth, found '{Clip(depthText)}'", line, 1, _columnNames[0]);
 
         var source = _sourceRow.AsSpan();
         for (var c = 0; c < source.Length; c++)
         {
-            var cell = row[c + 1].Span;
+            var cell = row.GetSpan(c + 1);
             if (!TryParseGrey(cell, out source[c]))
                 throw new CsvRejectedException($"expected an integer grey value 0..255, found '{Clip(cell)}'", line, c + 2, _columnNames[c + 1]);
         }
@@ -138,7 +159,7 @@ public sealed class CsvFrameReader : IDisposable
     }
 
     /// <summary>Plain 1-3 digit integers take the fast path; anything else (spaces, "12.0") the exact slow one.</summary>
-    internal static bool TryParseGrey(ReadOnlySpan<char> cell, out byte value)
+    internal static bool TryParseGrey(ReadOnlySpan<byte> cell, out byte value)
     {
         if ((uint)(cell.Length - 1) < 3u)
         {
@@ -155,7 +176,7 @@ public sealed class CsvFrameReader : IDisposable
         return TryParseGreySlow(cell, out value);
     }
 
-    private static bool TryParseGreySlow(ReadOnlySpan<char> cell, out byte value)
+    private static bool TryParseGreySlow(ReadOnlySpan<byte> cell, out byte value)
     {
         value = 0;
         if (!decimal.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
@@ -164,14 +185,21 @@ public sealed class CsvFrameReader : IDisposable
         return true;
     }
 
-    private static bool IsBlank(SepReader.Row row)
+    private static bool IsBlank(CsvReader row)
     {
-        for (var c = 0; c < row.ColCount; c++)
-            if (!row[c].Span.IsWhiteSpace()) return false;
+        for (var c = 0; c < row.FieldCount; c++)
+        {
+            var cell = row.GetSpan(c);
+            if (!cell[Ascii.Trim(cell)].IsEmpty) return false;
+        }
         return true;
     }
 
-    private static string Clip(ReadOnlySpan<char> text) => text.Length <= 40 ? text.ToString() : $"{text[..40]}…";
+    private static string Clip(ReadOnlySpan<byte> utf8)
+    {
+        var text = Encoding.UTF8.GetString(utf8);
+        return text.Length <= 40 ? text : $"{text[..40]}…";
+    }
 
-    public void Dispose() => _sep.Dispose();
+    public void Dispose() => _csv.Dispose();
 }
