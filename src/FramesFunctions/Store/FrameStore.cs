@@ -44,14 +44,16 @@ public sealed class FrameStore
         return true;
     }
 
-    internal SqliteConnection Open()
+    /// <summary>A pooled connection. Writers also get their commit settings; readers (every request) skip
+    /// that round trip, since the settings only affect commits and checkpoints.</summary>
+    private SqliteConnection Open(bool forWriting = false)
     {
         _ = _schema.Value;
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commit,
         // never corrupt the file); the size limit stops one huge ingest leaving a huge -wal file behind.
-        Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY");
+        if (forWriting) Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864");
         return connection;
     }
 
@@ -60,7 +62,7 @@ public sealed class FrameStore
     /// <summary>Takes the write lock and opens the version a new ingest writes into.</summary>
     public IngestWriter BeginIngest(string datasetId, string source, DateTimeOffset startedAt)
     {
-        var connection = Open();
+        var connection = Open(forWriting: true);
         try
         {
             return new IngestWriter(this, connection, datasetId, source, startedAt);
@@ -77,7 +79,7 @@ public sealed class FrameStore
     /// <summary>Logs an attempt that left no version behind (unchanged, rejected, failed).</summary>
     public void RecordAttempt(IngestAttempt attempt)
     {
-        using var connection = Open();
+        using var connection = Open(forWriting: true);
         using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO ingestion_log (dataset_id, source, source_bytes, sha256, started_at, finished_at, rows, skipped, status, error)
@@ -202,7 +204,7 @@ public sealed class FrameStore
     /// <summary>Deletes a dataset and its frames; false when there was none.</summary>
     public bool DeleteDataset(string id)
     {
-        using var connection = Open();
+        using var connection = Open(forWriting: true);
         using var tx = connection.BeginTransaction();
         var dataset = FindDataset(connection, tx, id);
         if (dataset is null) return false;
