@@ -113,3 +113,22 @@ public sealed class ReconcileTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(2, _db.Store.IngestionLog().Count);
     }
 }
+
+public sealed class TransientStorageTests
+{
+    /// <summary>Storage that cannot be reached is a transient fault: the function throws, so the host retries
+    /// the blob later, and nothing is recorded as rejected.</summary>
+    [Fact]
+    public async Task UnreachableStorageMakesTheFunctionThrowForARetry()
+    {
+        using var db = new TempDatabase();
+        var options = new Azure.Storage.Blobs.BlobClientOptions { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(2) } };
+        var unreachable = new Azure.Storage.Blobs.BlobServiceClient(
+            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+            "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;", options);
+        var blob = unreachable.GetBlobContainerClient("frames-input").GetBlobClient("x.csv");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => new IngestBlobFunction(db.Ingest).Run(blob, "x.csv", default));
+        Assert.Empty(db.Store.IngestionLog());
+    }
+}

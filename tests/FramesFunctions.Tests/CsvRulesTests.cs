@@ -105,6 +105,10 @@ public sealed class CsvRulesTests : IDisposable
     [InlineData("../etc/passwd")]
     [InlineData("-leading-dash")]
     [InlineData("ünicode")]
+    [InlineData("ｉｍｇ")] // full-width look-alike of "img"
+    [InlineData("/abs/path")]
+    [InlineData("a..b")]
+    [InlineData("x'; DROP TABLE frames;--")]
     public async Task RejectsInvalidDatasetIds(string id)
     {
         var result = await _db.IngestTextAsync(Csv.Of(4, ("1", 1)), id);

@@ -39,6 +39,7 @@ public sealed class HttpRoutesTests : IAsyncLifetime
         Assert.Equal(503, r.Status);
         Assert.Equal("unhealthy", r.Json.GetProperty("status").GetString());
         Assert.Equal("database", r.Json.GetProperty("failing").GetString());
+        Assert.DoesNotContain(Path.GetTempPath().TrimEnd('/'), r.Text); // no file paths leak
     }
 
     [Fact]

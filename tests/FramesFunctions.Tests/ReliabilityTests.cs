@@ -1,5 +1,6 @@
 using System.Text;
 using ImageFrames.Functions;
+using Microsoft.Extensions.Logging;
 using ImageFrames.Store;
 
 namespace ImageFrames.Tests;
@@ -68,7 +69,8 @@ public sealed class ReliabilityTests
 public sealed class WriteLockTests
 {
     /// <summary>While another connection holds the write lock past the busy timeout, an ingest fails with a
-    /// retryable error (so the host retries it later) instead of hanging with its parser stalled.</summary>
+    /// retryable error (so the host retries it later) instead of hanging with its parser stalled; once the
+    /// lock is free the retry succeeds.</summary>
     [Fact]
     public async Task AnIngestThatCannotGetTheWriteLockFailsInsteadOfHanging()
     {
@@ -83,7 +85,65 @@ public sealed class WriteLockTests
 
         var failure = await Assert.ThrowsAsync<Ingest.IngestFailedException>(() => ingest.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.IsType<Microsoft.Data.Sqlite.SqliteException>(failure.InnerException);
-        hold.Rollback();
         Assert.Null(db.Store.FindDataset("locked"));
+
+        hold.Rollback(); // the fault clears: the host's retry of the same content now succeeds
+        Assert.Equal(IngestStatus.Succeeded, (await db.IngestTextAsync(rows, "locked")).Status);
+        Assert.Equal(1000, db.Store.FindDataset("locked")!.RowCount);
+    }
+}
+
+public sealed class SecurityTests
+{
+    [Fact]
+    public async Task QuoteLadenNamesAreDataNotSql()
+    {
+        using var http = new HttpHarness(o => o.AdminToken = "t0ken-t0ken-t0ken");
+        await http.Db.IngestTextAsync(Csv.Of(2, ("1", 1)), "kept");
+        var source = "it's'); DELETE FROM datasets;--.csv";
+        using (var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Csv.Of(2, ("1", 1)))))
+            Assert.Equal(IngestStatus.Rejected, (await http.Db.Ingest.IngestAsync(stream, null, source)).Status);
+        Assert.Equal(source, http.Db.Store.IngestionLog()[0].Source); // stored verbatim through a parameter
+
+        foreach (var id in new[] { "kept' OR '1'='1", "x'; DROP TABLE frames;--", "\"kept\"" })
+        {
+            Assert.Equal(400, (await http.GetAsync((f, q) => f.GetDataset(q, id))).Status);
+            var delete = HttpHarness.Request("DELETE", headers: new Dictionary<string, string> { ["X-Admin-Token"] = "t0ken-t0ken-t0ken" });
+            Assert.Equal(400, (await HttpHarness.SendAsync(delete, http.Admin.DeleteDataset(delete, id))).Status);
+        }
+        Assert.Equal(["kept"], http.Db.Store.ListDatasets().Select(d => d.Id));
+        Assert.Equal(1, http.Db.Store.ReadFrames("kept", DepthRange.All, 10, 0)!.Total);
+    }
+
+    [Fact]
+    public async Task TheAdminTokenNeverReachesTheLogs()
+    {
+        const string token = "super-secret-admin-token-4711";
+        var logs = new CapturingLoggerProvider();
+        using var factory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
+        using var db = new TempDatabase(o => o.AdminToken = token);
+        var api = new Serve.FramesApi(db.Store, new Ingest.IngestService(db.Store, db.Options, factory.CreateLogger<Ingest.IngestService>()),
+            new Serve.ResponseCache(db.Options, db.Store), db.Options);
+        var admin = new AdminFunctions(api, factory.CreateLogger<AdminFunctions>());
+
+        foreach (var (given, body) in new[] { (token, Csv.Of(2, ("1", 1))), (token, "depth,a\n1,x\n"), (token + "-wrong", "x") })
+        {
+            var request = HttpHarness.Request("POST", $"token={token}", new Dictionary<string, string> { ["X-Admin-Token"] = given }, System.Text.Encoding.UTF8.GetBytes(body));
+            await HttpHarness.SendAsync(request, await admin.IngestDataset(request, "logged"));
+        }
+
+        Assert.NotEmpty(logs.Messages);
+        Assert.DoesNotContain(logs.Messages, m => m.Contains("secret-admin-token"));
+    }
+
+    private sealed class CapturingLoggerProvider : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Messages.Enqueue(formatter(state, exception) + exception);
+        public void Dispose() { }
     }
 }

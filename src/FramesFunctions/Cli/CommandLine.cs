@@ -16,7 +16,9 @@ public static class CommandLine
 {
     private const string Usage = """
         usage: FramesFunctions <command> [options]   (settings come from the environment, as in the app)
-          ingest <file.csv> [--dataset ID] [--chunk-size N]   ingest a CSV through the same path as the blob trigger
+          ingest <file.csv> [--dataset ID] [--chunk-size N] [--progress]
+                                                               ingest a CSV through the same path as the blob trigger;
+                                                               progress shows on a terminal, or as lines with --progress
           datasets [--json]                                    list datasets
           log [--dataset ID] [--json]                          show the ingestion log
           render <dataset> [--depth-min A] [--depth-max B] [--colormap NAME] [--rescale LO,HI] --out FILE.png|FILE.json
@@ -110,14 +112,17 @@ public static class CommandLine
         var file = a.Positional(0, "the CSV file to ingest");
         if (!File.Exists(file)) throw new UsageException($"no such file: {file}");
         var chunk = a.Int("--chunk-size");
-        var showProgress = !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error);
+        // On a terminal progress rewrites one line; --progress writes a line per batch (for logs and scripts).
+        var terminal = !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error);
+        var showProgress = terminal || a.Flag("--progress");
         var clock = Stopwatch.StartNew();
         var progress = showProgress
-            ? new Progress<IngestProgress>(p => stderr.Write($"\r{p.Rows:N0} rows, {p.Bytes / 1e6:F1} MB, {p.Rows / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):N0} rows/s   "))
+            ? new Progress<IngestProgress>(p => stderr.Write(
+                $"{(terminal ? "\r" : "")}{p.Rows:N0} rows, {p.Bytes / 1e6:F1} MB, {p.Rows / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):N0} rows/s{(terminal ? "   " : "\n")}"))
             : null;
         await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         var result = await ingest.IngestAsync(stream, a.Value("--dataset"), Path.GetFileName(file), chunk, progress);
-        if (showProgress) stderr.WriteLine();
+        if (terminal) stderr.WriteLine();
         if (result.Status == IngestStatus.Rejected)
         {
             await stderr.WriteLineAsync($"rejected {file}: {result.Error}");
@@ -223,7 +228,7 @@ public static class CommandLine
     {
         private readonly List<string> _positional = [];
         private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
-        private static readonly HashSet<string> Flags = ["--json"];
+        private static readonly HashSet<string> Flags = ["--json", "--progress"];
 
         public static Arguments Parse(IEnumerable<string> args)
         {

@@ -30,7 +30,9 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {
-            return ApiResponse.Json(new { status = "unhealthy", version = Api.Version, database = $"error: {e.Message}", failing = "database" }, 503)
+            // SQLite's own messages name no paths; file-system messages do, so only their kind is reported.
+            var reason = e is Microsoft.Data.Sqlite.SqliteException ? e.Message : e.GetType().Name;
+            return ApiResponse.Json(new { status = "unhealthy", version = Api.Version, database = $"error: {reason}", failing = "database" }, 503)
                 with { CacheControl = "no-store" };
         }
         var storage = "not configured";

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Globalization;
+using ImageFrames.Store;
+using Microsoft.Data.Sqlite;
+
+namespace ImageFrames.Tests;
+
+/// <summary>The CLI ingest is killed hard, mid-file, at random points: the database stays sound, the previous
+/// version stays readable, and the next ingest of the same file completes.</summary>
+public sealed class CrashTests
+{
+    private const int Rows = 100_000;
+
+    [Fact]
+    public async Task KillingAnIngestMidFileLosesNothing()
+    {
+        using var db = new TempDatabase();
+        Assert.Equal(IngestStatus.Succeeded, (await db.IngestTextAsync(Csv.Of(200, ("1", 7), ("2", 8)), "crash")).Status);
+        var before = db.Store.FindDataset("crash");
+        var csv = Path.Combine(db.Folder, "big.csv");
+        await File.WriteAllLinesAsync(csv, Enumerable.Range(0, Rows).Select(i => Csv.Row(i.ToString(CultureInfo.InvariantCulture), Enumerable.Repeat(i % 256, 200)))
+            .Prepend(Csv.Header(200)));
+        var random = new Random(20261127);
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var killAfter = 8_000 + random.Next(0, 50_000);
+            using var cli = StartCli(db, "ingest", csv, "--dataset", "crash", "--chunk-size", "2000", "--progress");
+            var written = 0;
+            while (written < killAfter && await cli.StandardError.ReadLineAsync() is { } line)
+                written = int.Parse(line[..line.IndexOf(' ')], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+            Assert.False(cli.HasExited, $"attempt {attempt}: the ingest ended before it could be killed at {killAfter} rows");
+            cli.Kill(entireProcessTree: true);
+            await cli.WaitForExitAsync();
+
+            Assert.Equal("ok", Scalar(db, "PRAGMA integrity_check"));
+            Assert.Equal(before, db.Store.FindDataset("crash"));
+            Assert.Equal([1.0, 2.0], db.Store.ReadFrames("crash", DepthRange.All, 10, 0)!.Depths.ToArray());
+            Assert.Equal(2L, Scalar(db, "SELECT count(*) FROM frames"));
+        }
+
+        using var finish = StartCli(db, "ingest", csv, "--dataset", "crash");
+        var output = await finish.StandardOutput.ReadToEndAsync();
+        await finish.WaitForExitAsync();
+        Assert.True(finish.ExitCode == 0, output + await finish.StandardError.ReadToEndAsync());
+        Assert.StartsWith("succeeded", output);
+        Assert.Equal(Rows, db.Store.FindDataset("crash")!.RowCount);
+        Assert.Equal("ok", Scalar(db, "PRAGMA integrity_check"));
+    }
+
+    /// <summary>The function app's own executable, as a user would run it, against this test's database.</summary>
+    private static Process StartCli(TempDatabase db, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = db.Folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["FRAMES_DB_PATH"] = db.Options.DatabasePath },
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FramesFunctions.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        return Process.Start(start)!;
+    }
+
+    private static object? Scalar(TempDatabase db, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={db.Options.DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
