@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
+using Azure.Storage.Blobs;
 using ImageFrames.Configuration;
+using ImageFrames.Parse;
 using ImageFrames.Ingest;
 using ImageFrames.Render;
 using ImageFrames.Store;
@@ -19,6 +22,10 @@ public static class CommandLine
           ingest <file.csv> [--dataset ID] [--chunk-size N] [--progress]
                                                                ingest a CSV through the same path as the blob trigger;
                                                                progress shows on a terminal, or as lines with --progress
+          upload <file.csv> [--name BLOB] [--wait] [--api URL] [--timeout SECONDS]
+                                                               put a CSV into the input container (AzureWebJobsStorage,
+                                                               FRAMES_INPUT_CONTAINER); --wait polls URL/datasets/{id}
+                                                               (default http://localhost:7071/api) until it is ingested
           datasets [--json]                                    list datasets
           log [--dataset ID] [--json]                          show the ingestion log
           render <dataset> [--depth-min A] [--depth-max B] [--colormap NAME] [--rescale LO,HI] --out FILE.png|FILE.json
@@ -29,7 +36,7 @@ public static class CommandLine
                                                                the same window under several colour maps, side by side
         """;
 
-    private static readonly string[] Verbs = ["ingest", "datasets", "log", "render", "gallery", "probe", "help", "--help"];
+    private static readonly string[] Verbs = ["ingest", "upload", "datasets", "log", "render", "gallery", "probe", "help", "--help"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -50,6 +57,7 @@ public static class CommandLine
             return args[0] switch
             {
                 "ingest" => await IngestAsync(services.GetRequiredService<IngestService>(), arguments, stdout, stderr),
+                "upload" => await UploadAsync(configuration, options, arguments, stdout, stderr),
                 "datasets" => Datasets(services.GetRequiredService<FrameStore>(), arguments, stdout),
                 "log" => Log(services.GetRequiredService<FrameStore>(), arguments, stdout),
                 "render" => Render(services.GetRequiredService<FrameStore>(), options, arguments, stdout),
@@ -67,7 +75,13 @@ public static class CommandLine
             await stderr.WriteLineAsync($"error: invalid settings: {string.Join(" ", e.Failures)}");
             return 2;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or IngestFailedException)
+        catch (CsvRejectedException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or IngestFailedException
+                                       or Azure.RequestFailedException or HttpRequestException)
         {
             await stderr.WriteLineAsync($"error: {e.Message}");
             return 1;
@@ -132,6 +146,50 @@ public static class CommandLine
             $"{result.Status.ToString().ToLowerInvariant()}: dataset '{result.DatasetId}', {result.Rows:N0} rows, {result.SkippedRows} skipped, " +
             $"{result.Bytes / 1e6:F1} MB in {result.Elapsed.TotalSeconds:F2} s ({result.RowsPerSecond:N0} rows/s)");
         return 0;
+    }
+
+    /// <summary>Uploads a file as a blob, so nobody needs another tool to try the trigger; with --wait, asks the
+    /// running app until the dataset holds exactly this file (same SHA-256).</summary>
+    private static async Task<int> UploadAsync(IConfiguration configuration, FramesOptions options, Arguments a, TextWriter stdout, TextWriter stderr)
+    {
+        var file = a.Positional(0, "the CSV file to upload");
+        if (!File.Exists(file)) throw new UsageException($"no such file: {file}");
+        var storage = configuration[ServiceRegistration.StorageConnectionSetting];
+        if (string.IsNullOrWhiteSpace(storage))
+            throw new UsageException($"{ServiceRegistration.StorageConnectionSetting} is not set (environment, or local.settings.json in this folder)");
+        var name = a.Value("--name") ?? Path.GetFileName(file);
+        var container = new BlobServiceClient(storage).GetBlobContainerClient(options.InputContainer);
+        await container.CreateIfNotExistsAsync();
+        await container.GetBlobClient(name).UploadAsync(file, overwrite: true);
+        await stdout.WriteLineAsync($"uploaded {file} to {container.Name}/{name}");
+        if (!a.Flag("--wait")) return 0;
+
+        var id = DatasetId.FromFileName(name);
+        string sha;
+        await using (var content = File.OpenRead(file)) sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(content));
+        var api = (a.Value("--api") ?? "http://localhost:7071/api").TrimEnd('/');
+        var deadline = DateTime.UtcNow.AddSeconds(a.Int("--timeout") ?? 120);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await http.GetAsync($"{api}/datasets/{id}");
+                if (response.IsSuccessStatusCode)
+                {
+                    var dataset = JsonSerializer.Deserialize<DatasetInfo>(await response.Content.ReadAsStringAsync(), JsonOptions)!;
+                    if (dataset.Sha256 == sha)
+                    {
+                        await stdout.WriteLineAsync($"ingested: dataset '{id}', {dataset.RowCount:N0} rows, depth {Depth(dataset.DepthMin)}..{Depth(dataset.DepthMax)}");
+                        return 0;
+                    }
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { } // the app may still be starting
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+        await stderr.WriteLineAsync($"'{id}' was not ingested from this file within the timeout; it may have been rejected — see the app's log or `log --dataset {id}`");
+        return 1;
     }
 
     private static int Datasets(FrameStore store, Arguments a, TextWriter stdout)
@@ -228,7 +286,7 @@ public static class CommandLine
     {
         private readonly List<string> _positional = [];
         private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
-        private static readonly HashSet<string> Flags = ["--json", "--progress"];
+        private static readonly HashSet<string> Flags = ["--json", "--progress", "--wait"];
 
         public static Arguments Parse(IEnumerable<string> args)
         {

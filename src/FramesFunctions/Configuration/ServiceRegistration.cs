@@ -28,6 +28,7 @@ public static class ServiceRegistration
     public static IServiceCollection AddImageFramesFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddImageFramesCore(configuration);
+        services.AddTelemetryWhenConfigured(configuration);
         services.AddSingleton<ReconcileService>();
         services.AddSingleton<Serve.ResponseCache>();
         services.AddSingleton<Serve.FramesApi>();

@@ -76,9 +76,14 @@ internal static class Guard
 
     public static async Task<IActionResult> RunAsync(ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            return new ApiResult(await handle());
+            var response = await handle();
+            // Tagged by status only: paths carry client-chosen ids, which would make the tag set unbounded.
+            Configuration.Telemetry.RequestDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                new KeyValuePair<string, object?>("status", response.Status));
+            return new ApiResult(response);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

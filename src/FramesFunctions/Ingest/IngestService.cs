@@ -124,6 +124,10 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
         IngestResult Report(IngestStatus status, CsvFrameReader? r, CheckedInputStream s, string? sha, string? message)
         {
             var result = new IngestResult(datasetId, status, r?.Rows ?? 0, r?.SkippedRows ?? 0, s.BytesRead, sha, message, clock.Elapsed);
+            var outcome = new KeyValuePair<string, object?>("status", status.ToString().ToLowerInvariant());
+            if (status == IngestStatus.Succeeded) Telemetry.RowsIngested.Add(result.Rows);
+            Telemetry.BytesIngested.Add(result.Bytes, outcome);
+            Telemetry.IngestDuration.Record(clock.Elapsed.TotalMilliseconds, outcome);
             logger.LogInformation(
                 "Ingest {Status} for dataset {DatasetId} from {Source}: {Rows} rows, {Skipped} skipped, {Bytes} bytes in {ElapsedMs:F0} ms {Error}",
                 status, datasetId, sourceName, result.Rows, result.SkippedRows, result.Bytes, clock.Elapsed.TotalMilliseconds, message);
