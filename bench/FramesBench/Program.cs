@@ -12,7 +12,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 // Whole-file benchmark: generates img.csv-shaped inputs (200 grey columns, depth step 0.1) deterministically,
 // then measures ingest (and each stage alone) and the query paths in-process. Prints a Markdown table.
 // Usage: dotnet run -c Release --project bench/FramesBench -- [--rows 5460,100000,1000000] [--keep DIR]
+if (args.FirstOrDefault() == "micro")
+{
+    BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(MicroBenchmarks).Assembly).Run(args[1..], MicroBenchmarks.Config);
+    return;
+}
 var rowSizes = args.SkipWhile(a => a != "--rows").Skip(1).FirstOrDefault()?.Split(',').Select(int.Parse).ToArray() ?? [5460, 100_000, 1_000_000];
+var iterations = int.Parse(args.SkipWhile(a => a != "--iterations").Skip(1).FirstOrDefault() ?? "300", CultureInfo.InvariantCulture);
 var folder = Directory.CreateTempSubdirectory("frames-bench-").FullName;
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; temp {folder}");
 Console.WriteLine();
@@ -46,7 +52,7 @@ try
         }
     }
     Console.WriteLine();
-    QueryBench(folder);
+    QueryBench(folder, rowSizes[0], iterations);
 }
 finally
 {
@@ -80,26 +86,29 @@ static async Task<int> Parse(string csv, bool resize)
     return reader.Rows;
 }
 
-static void QueryBench(string folder)
+static void QueryBench(string folder, int rows, int iterations)
 {
-    var options = new FramesOptions { DatabasePath = Path.Combine(folder, "bench5460-1.db"), CacheMaxBytes = 256 << 20 };
+    var options = new FramesOptions { DatabasePath = Path.Combine(folder, $"bench{rows}-1.db"), CacheMaxBytes = 256 << 20 };
     var store = new FrameStore(options);
     var api = new FramesApi(store, new IngestService(store, options, NullLogger<IngestService>.Instance), new ResponseCache(options, store), options);
-    Console.WriteLine("| query (5,460-row dataset) | mean ms | p99 ms |");
+    Console.WriteLine($"| query ({rows:N0}-row dataset, {iterations} requests each) | mean ms | p99 ms |");
     Console.WriteLine("|---|---:|---:|");
-    Measure("100-row JSON window, uncached", i => api.Frames(Query($"depth_min={9000 + i % 400}&limit=100&offset={i}")));
-    Measure("full-range JSON (1000-row page)", i => api.Frames(Query($"limit=1000&offset={i % 5}")), uncachedOnly: false);
-    Measure("100-row PNG, uncached", i => api.FramesImage(Query($"depth_min={9000 + i % 400 * 0.1:R}&depth_max={9010 + i % 400 * 0.1:R}")));
-    Measure("full-range PNG, uncached", i => { api.ClearCache(); return api.FramesImage(Query("")); });
+    // Windows start at a different depth on every request, so each one misses the cache.
+    var windows = Math.Max(1, rows - 100);
+    string Window(int i) => $"depth_min={(90001 + i % windows) / 10.0:R}";
+    Measure("100-row JSON window, uncached", i => api.Frames(Query($"{Window(i)}&limit=100")));
+    Measure("full-range JSON (first 1,000-row page), uncached", _ => { api.ClearCache(); return api.Frames(Query("limit=1000")); });
+    Measure("100-row PNG, uncached", i => api.FramesImage(Query($"{Window(i)}&depth_max={(90001 + i % windows + 99) / 10.0:R}")));
+    Measure("full-range PNG, uncached", _ => { api.ClearCache(); return api.FramesImage(Query("")); });
     Measure("full-range PNG, cached", _ => api.FramesImage(Query("")));
 
     static QueryCollection Query(string text) => new(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(text));
 
-    static void Measure(string name, Func<int, ApiResponse> run, bool uncachedOnly = true)
+    void Measure(string name, Func<int, ApiResponse> run)
     {
         for (var i = 0; i < 20; i++) run(i);
         var times = new List<double>();
-        for (var i = 0; i < 300; i++)
+        for (var i = 0; i < iterations; i++)
         {
             var clock = Stopwatch.StartNew();
             var response = run(1000 + i);

@@ -15,8 +15,8 @@ public enum ImageFormat { Png, Webp, Jpeg }
 /// <summary>Turns grey frames into colour pictures: one pixel row per depth, every grey looked up in a table.</summary>
 public static class FrameRenderer
 {
-    // Fast zlib level and RGB without alpha: these images are small and requested interactively, so encode
-    // time matters more than the last few percent of size (bench: level 1 vs default, same pixels).
+    // Unresized PNGs take the indexed fast path (PalettePng); ImageSharp encodes the resampled ones, the
+    // gallery and the legend, where speed matters less. Fast zlib level and RGB without alpha.
     private static readonly PngEncoder Png = new() { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8, CompressionLevel = PngCompressionLevel.BestSpeed };
     private static readonly WebpEncoder Webp = new() { FileFormat = WebpFileFormatType.Lossless, Method = WebpEncodingMethod.Fastest };
     private static readonly JpegEncoder Jpeg = new() { Quality = 90 };
@@ -31,6 +31,8 @@ public static class FrameRenderer
     /// <summary>The window as a picture <c>width × rows</c>, or resampled to <paramref name="height"/> rows.</summary>
     public static byte[] Render(FrameWindow window, Rgb24[] table, ImageFormat format, int? height = null)
     {
+        if (format == ImageFormat.Png && (height is null || height == window.Count))
+            return PalettePng.Encode(window.Pixels, window.Width, window.Count, table);
         using var image = Colorize(window.Pixels, window.Width, window.Count, table);
         if (height is { } h && h != window.Count) image.Mutate(x => x.Resize(window.Width, h, KnownResamplers.Box));
         return Encode(image, format);
@@ -51,11 +53,7 @@ public static class FrameRenderer
     }
 
     /// <summary>One grey row as a <c>width × 1</c> colour PNG (the prototype's per-frame image).</summary>
-    public static byte[] RenderRow(ReadOnlySpan<byte> row, Rgb24[] table)
-    {
-        using var image = Colorize(row, row.Length, 1, table);
-        return Encode(image, ImageFormat.Png);
-    }
+    public static byte[] RenderRow(ReadOnlySpan<byte> row, Rgb24[] table) => PalettePng.Encode(row, row.Length, 1, table);
 
     /// <summary>A legend strip: grey 0..255 left to right through the map.</summary>
     public static byte[] Legend(Rgb24[] table, int height = 24)
