@@ -19,7 +19,7 @@ public static class CommandLine
 {
     private const string Usage = """
         usage: FramesFunctions <command> [options]   (settings come from the environment, as in the app)
-          ingest <file.csv> [--dataset ID] [--chunk-size N] [--progress]
+          ingest <file.csv | -> [--dataset ID] [--chunk-size N] [--progress]
                                                                ingest a CSV through the same path as the blob trigger;
                                                                progress shows on a terminal, or as lines with --progress
           upload <file.csv> [--name BLOB] [--wait] [--api URL] [--timeout SECONDS]
@@ -123,8 +123,10 @@ public static class CommandLine
 
     private static async Task<int> IngestAsync(IngestService ingest, Arguments a, TextWriter stdout, TextWriter stderr)
     {
-        var file = a.Positional(0, "the CSV file to ingest");
-        if (!File.Exists(file)) throw new UsageException($"no such file: {file}");
+        var file = a.Positional(0, "the CSV file to ingest, or - for standard input");
+        var fromStdin = file == "-";
+        if (fromStdin && a.Value("--dataset") is null) throw new UsageException("reading standard input needs --dataset ID");
+        if (!fromStdin && !File.Exists(file)) throw new UsageException($"no such file: {file}");
         var chunk = a.Int("--chunk-size");
         // On a terminal progress rewrites one line; --progress writes a line per batch (for logs and scripts).
         var terminal = !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error);
@@ -134,8 +136,10 @@ public static class CommandLine
             ? new Progress<IngestProgress>(p => stderr.Write(
                 $"{(terminal ? "\r" : "")}{p.Rows:N0} rows, {p.Bytes / 1e6:F1} MB, {p.Rows / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):N0} rows/s{(terminal ? "   " : "\n")}"))
             : null;
-        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        var result = await ingest.IngestAsync(stream, a.Value("--dataset"), Path.GetFileName(file), chunk, progress);
+        await using var stream = fromStdin
+            ? Console.OpenStandardInput()
+            : new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var result = await ingest.IngestAsync(stream, a.Value("--dataset"), fromStdin ? "stdin" : Path.GetFileName(file), chunk, progress);
         if (terminal) stderr.WriteLine();
         if (result.Status == IngestStatus.Rejected)
         {
