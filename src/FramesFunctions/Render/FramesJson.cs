@@ -15,7 +15,8 @@ public static class FramesJson
     public static byte[] Write(FrameWindow window, Page page)
     {
         var text = new byte[2 + window.Width * 4]; // "[" + up to "255," per pixel + "]"
-        var buffer = new ArrayBufferWriter<byte>(256 + window.Count * (window.Width * 4 + 32));
+        // Sized for the worst case (every grey 3 digits + comma, long depths) so the buffer never regrows.
+        var buffer = new ArrayBufferWriter<byte>(512 + window.Count * (window.Width * 4 + 64));
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
