@@ -19,11 +19,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public int TablePort { get; } = FreePort();
 
     /// <summary>The well-known development account, at this instance's ports.</summary>
-    public string ConnectionString =>
+    public string ConnectionString => DevelopmentAccount(BlobPort, QueuePort, TablePort);
+
+    /// <summary>Azurite's published development account at the given loopback ports.</summary>
+    public static string DevelopmentAccount(int blobPort, int queuePort, int tablePort) =>
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
         "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
-        $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+        $"BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
 
     public BlobServiceClient Blobs => new(ConnectionString);
 
@@ -81,7 +84,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

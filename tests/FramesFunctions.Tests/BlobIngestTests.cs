@@ -124,9 +124,7 @@ public sealed class TransientStorageTests
     {
         using var db = new TempDatabase();
         var options = new Azure.Storage.Blobs.BlobClientOptions { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(2) } };
-        var unreachable = new Azure.Storage.Blobs.BlobServiceClient(
-            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-            "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;", options);
+        var unreachable = new Azure.Storage.Blobs.BlobServiceClient(AzuriteFixture.DevelopmentAccount(9, 9, 9), options); // port 9: discard, nothing listens
         var blob = unreachable.GetBlobContainerClient("frames-input").GetBlobClient("x.csv");
 
         await Assert.ThrowsAnyAsync<Exception>(() => new IngestBlobFunction(db.Ingest).Run(blob, "x.csv", default));
@@ -161,7 +159,7 @@ public sealed class UploadCommandTests(AzuriteFixture azurite) : IDisposable
         // function run on the uploaded blob once it appears.
         using var http = new HttpHarness(o => o.DatabasePath = _db.Options.DatabasePath);
         using var listener = new System.Net.HttpListener();
-        var prefix = $"http://127.0.0.1:{FreePort()}/api/";
+        var prefix = $"http://127.0.0.1:{AzuriteFixture.FreePort()}/api/";
         listener.Prefixes.Add(prefix);
         listener.Start();
         var serving = Task.Run(async () =>
@@ -205,10 +203,4 @@ public sealed class UploadCommandTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains("AzureWebJobsStorage is not set", stderr.ToString());
     }
 
-    private static int FreePort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using ImageFrames.Store;
-using Microsoft.Data.Sqlite;
 
 namespace ImageFrames.Tests;
 
@@ -38,10 +37,10 @@ public sealed class CrashTests
             cli.Kill(entireProcessTree: true);
             await cli.WaitForExitAsync();
 
-            Assert.Equal("ok", Scalar(db, "PRAGMA integrity_check"));
+            Assert.Equal("ok", db.Scalar("PRAGMA integrity_check"));
             Assert.Equal(before, db.Store.FindDataset("crash"));
             Assert.Equal([1.0, 2.0], db.Store.ReadFrames("crash", DepthRange.All, 10, 0)!.Depths.ToArray());
-            Assert.Equal(2L, Scalar(db, "SELECT count(*) FROM frames"));
+            Assert.Equal(2L, db.Scalar("SELECT count(*) FROM frames"));
         }
 
         using var finish = StartCli(db, "ingest", csv, "--dataset", "crash");
@@ -50,7 +49,7 @@ public sealed class CrashTests
         Assert.True(finish.ExitCode == 0, output + await finish.StandardError.ReadToEndAsync());
         Assert.StartsWith("succeeded", output);
         Assert.Equal(Rows, db.Store.FindDataset("crash")!.RowCount);
-        Assert.Equal("ok", Scalar(db, "PRAGMA integrity_check"));
+        Assert.Equal("ok", db.Scalar("PRAGMA integrity_check"));
     }
 
     /// <summary>The function app's own executable, as a user would run it, against this test's database.</summary>
@@ -67,14 +66,5 @@ public sealed class CrashTests
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FramesFunctions.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         return Process.Start(start)!;
-    }
-
-    private static object? Scalar(TempDatabase db, string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={db.Options.DatabasePath};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
     }
 }

@@ -1,5 +1,4 @@
 using ImageFrames.Store;
-using Microsoft.Data.Sqlite;
 
 namespace ImageFrames.Tests;
 
@@ -50,7 +49,7 @@ public sealed class StoreTests : IDisposable
         Assert.Equal(IngestStatus.Unchanged, (await _db.IngestTextAsync(csv)).Status);
 
         Assert.Equal(version, _db.Store.FindDataset("test")!.Version);
-        Assert.Equal(2, CountFrameRows());
+        Assert.Equal(2L, _db.Scalar("SELECT count(*) FROM frames"));
         Assert.Equal(["unchanged", "unchanged", "succeeded"], _db.Store.IngestionLog("test").Select(e => e.Status));
     }
 
@@ -61,7 +60,7 @@ public sealed class StoreTests : IDisposable
         await _db.IngestTextAsync(Csv.Of(200, ("10", 50), ("20", 60)));
         var frames = _db.Store.ReadFrames("test", DepthRange.All, int.MaxValue, 0)!;
         Assert.Equal([10.0, 20.0], frames.Depths.ToArray());
-        Assert.Equal(2, CountFrameRows()); // the old version's rows are gone, not orphaned
+        Assert.Equal(2L, _db.Scalar("SELECT count(*) FROM frames")); // the old version's rows are gone, not orphaned
     }
 
     [Fact]
@@ -80,7 +79,7 @@ public sealed class StoreTests : IDisposable
         Assert.Equal(before, _db.Store.FindDataset("test"));
         var frames = _db.Store.ReadFrames("test", DepthRange.All, int.MaxValue, 0)!;
         Assert.Equal([1.0, 2.0], frames.Depths.ToArray());
-        Assert.Equal(2, CountFrameRows());
+        Assert.Equal(2L, _db.Scalar("SELECT count(*) FROM frames"));
     }
 
     [Fact]
@@ -102,21 +101,7 @@ public sealed class StoreTests : IDisposable
     public async Task TheSchemaIsVersionedAndTheFileIsWal()
     {
         await _db.IngestTextAsync(Csv.Of(2, ("1", 1)));
-        using var connection = new SqliteConnection($"Data Source={_db.Options.DatabasePath}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA user_version";
-        Assert.Equal(1L, command.ExecuteScalar());
-        command.CommandText = "PRAGMA journal_mode";
-        Assert.Equal("wal", command.ExecuteScalar());
-    }
-
-    private long CountFrameRows()
-    {
-        using var connection = new SqliteConnection($"Data Source={_db.Options.DatabasePath}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM frames";
-        return (long)command.ExecuteScalar()!;
+        Assert.Equal(1L, _db.Scalar("PRAGMA user_version"));
+        Assert.Equal("wal", _db.Scalar("PRAGMA journal_mode"));
     }
 }

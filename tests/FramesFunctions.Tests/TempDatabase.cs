@@ -37,6 +37,16 @@ public sealed class TempDatabase : IDisposable
         return await Ingest.IngestAsync(stream, dataset, Path.GetFileName(path));
     }
 
+    /// <summary>Runs one SQL statement on a connection of its own, outside the store: what the file really holds.</summary>
+    public object? Scalar(string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Options.DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
