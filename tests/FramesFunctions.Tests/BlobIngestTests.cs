@@ -202,5 +202,4 @@ public sealed class UploadCommandTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("AzureWebJobsStorage is not set", stderr.ToString());
     }
-
 }

@@ -35,27 +35,26 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
+        await using var input = new CheckedInputStream(csv, options.MaxCsvBytes);
+        CsvFrameReader? reader = null;
+        IngestWriter? writer = null;
+        string id;
         try
         {
-            datasetId = datasetId is null ? DatasetId.FromFileName(sourceName) : DatasetId.Require(datasetId);
+            id = datasetId is null ? DatasetId.FromFileName(sourceName) : DatasetId.Require(datasetId);
         }
         catch (CsvRejectedException e)
         {
-            var name = datasetId ?? sourceName;
-            store.RecordAttempt(new IngestAttempt(0, name, sourceName, null, null, started, DateTimeOffset.UtcNow, null, null, "rejected", e.Message));
-            logger.LogWarning("Ingest rejected for {Source}: {Error}", sourceName, e.Message);
-            return new IngestResult(name, IngestStatus.Rejected, 0, 0, 0, null, e.Message, clock.Elapsed);
+            id = datasetId ?? sourceName; // logged under the name it was given
+            return Finish(IngestStatus.Rejected, null, e.Message);
         }
-        await using var input = new CheckedInputStream(csv, options.MaxCsvBytes);
-        var rows = chunkSize ?? options.ChunkSize;
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var free = Channel.CreateBounded<FrameBatch>(BatchesInFlight);
         var full = Channel.CreateBounded<FrameBatch>(BatchesInFlight);
-        for (var i = 0; i < BatchesInFlight; i++) free.Writer.TryWrite(new FrameBatch(rows, options.TargetWidth));
+        for (var i = 0; i < BatchesInFlight; i++) free.Writer.TryWrite(new FrameBatch(chunkSize ?? options.ChunkSize, options.TargetWidth));
 
-        var writing = Task.Run(() => WriteBatchesAsync(datasetId, sourceName, started, full.Reader, free.Writer, input, progress, cancel), CancellationToken.None);
-        CsvFrameReader? reader = null;
+        var writing = Task.Run(() => WriteBatchesAsync(id, sourceName, started, full.Reader, free.Writer, input, progress, cancel), CancellationToken.None);
         Exception? parseError = null;
         try
         {
@@ -76,7 +75,6 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
         }
         full.Writer.TryComplete();
 
-        IngestWriter? writer = null;
         Exception? writeError = null;
         try
         {
@@ -91,29 +89,27 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
         {
             // The writer trails the parser, so its error (e.g. a duplicate depth) is always on an earlier line.
             var error = writeError as CsvRejectedException ?? parseError as CsvRejectedException ?? writeError ?? parseError;
-            if (error is CsvRejectedException rejected)
-                return Finish(IngestStatus.Rejected, reader, input, null, rejected.Message);
+            if (error is CsvRejectedException rejected) return Finish(IngestStatus.Rejected, null, rejected.Message);
             if (error is not null)
             {
                 try
                 {
-                    Finish(IngestStatus.Failed, reader, input, null, error is OperationCanceledException ? "cancelled" : error.Message);
+                    Finish(IngestStatus.Failed, null, error is OperationCanceledException ? "cancelled" : error.Message);
                 }
                 catch (Microsoft.Data.Sqlite.SqliteException logError)
                 {
                     // The database may be what failed: the original error is the one the caller must see.
-                    logger.LogWarning(logError, "Could not record the failed ingest of {DatasetId}", datasetId);
+                    logger.LogWarning(logError, "Could not record the failed ingest of {DatasetId}", id);
                 }
-                throw error is OperationCanceledException ? error : new IngestFailedException(datasetId, error);
+                throw error is OperationCanceledException ? error : new IngestFailedException(id, error);
             }
 
             var sha = input.FinishHash();
             var content = new DatasetContent(sourceName, input.BytesRead, sha, reader!.SourceWidth, reader.TargetWidth,
                 options.Resampler.ToString().ToLowerInvariant(), reader.Rows, reader.SkippedRows, reader.DepthMin, reader.DepthMax);
-            var published = writer!.Publish(content, DateTimeOffset.UtcNow);
-            return published
-                ? Report(IngestStatus.Succeeded, reader, input, sha, null)
-                : Finish(IngestStatus.Unchanged, reader, input, sha, null);
+            return writer!.Publish(content, DateTimeOffset.UtcNow)
+                ? Report(IngestStatus.Succeeded, sha, null)
+                : Finish(IngestStatus.Unchanged, sha, null);
         }
         finally
         {
@@ -121,26 +117,27 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
             reader?.Dispose();
         }
 
-        IngestResult Report(IngestStatus status, CsvFrameReader? r, CheckedInputStream s, string? sha, string? message)
+        // An attempt that published nothing is logged on its own, after the write lock is released.
+        IngestResult Finish(IngestStatus status, string? sha, string? message)
         {
-            var result = new IngestResult(datasetId, status, r?.Rows ?? 0, r?.SkippedRows ?? 0, s.BytesRead, sha, message, clock.Elapsed);
+            writer?.Dispose();
+            writer = null;
+            store.RecordAttempt(new IngestAttempt(0, id, sourceName, input.BytesRead, sha, started, DateTimeOffset.UtcNow,
+                reader?.Rows, reader?.SkippedRows, status.ToString().ToLowerInvariant(), message));
+            return Report(status, sha, message);
+        }
+
+        IngestResult Report(IngestStatus status, string? sha, string? message)
+        {
+            var result = new IngestResult(id, status, reader?.Rows ?? 0, reader?.SkippedRows ?? 0, input.BytesRead, sha, message, clock.Elapsed);
             var outcome = new KeyValuePair<string, object?>("status", status.ToString().ToLowerInvariant());
             if (status == IngestStatus.Succeeded) Telemetry.RowsIngested.Add(result.Rows);
             Telemetry.BytesIngested.Add(result.Bytes, outcome);
             Telemetry.IngestDuration.Record(clock.Elapsed.TotalMilliseconds, outcome);
-            logger.LogInformation(
+            logger.Log(status is IngestStatus.Rejected or IngestStatus.Failed ? LogLevel.Warning : LogLevel.Information,
                 "Ingest {Status} for dataset {DatasetId} from {Source}: {Rows} rows, {Skipped} skipped, {Bytes} bytes in {ElapsedMs:F0} ms {Error}",
-                status, datasetId, sourceName, result.Rows, result.SkippedRows, result.Bytes, clock.Elapsed.TotalMilliseconds, message);
+                status, id, sourceName, result.Rows, result.SkippedRows, result.Bytes, clock.Elapsed.TotalMilliseconds, message);
             return result;
-        }
-
-        IngestResult Finish(IngestStatus status, CsvFrameReader? r, CheckedInputStream s, string? sha, string? message)
-        {
-            writer?.Dispose(); // release the write lock before logging the attempt
-            writer = null;
-            store.RecordAttempt(new IngestAttempt(0, datasetId, sourceName, s.BytesRead, sha, started, DateTimeOffset.UtcNow,
-                r?.Rows, r?.SkippedRows, status.ToString().ToLowerInvariant(), message));
-            return Report(status, r, s, sha, message);
         }
     }
 
