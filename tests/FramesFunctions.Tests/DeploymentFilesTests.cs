@@ -63,6 +63,17 @@ public sealed class DeploymentFilesTests
     }
 
     [Fact]
+    public void TheOptionalUploaderUsesTheSameStorageAndContainerAsTheApp()
+    {
+        var services = Map(Compose(), "services");
+        var uploader = Map(services, "uploader");
+        Assert.Equal("upload", ((YamlSequenceNode)Node(uploader, "profiles"))[0].ToString());
+        Assert.Contains("FramesFunctions.dll upload", Node(uploader, "entrypoint").ToString());
+        foreach (var setting in new[] { "AzureWebJobsStorage", "FRAMES_INPUT_CONTAINER" })
+            Assert.Equal(Scalar(Map(Map(services, "functions"), "environment"), setting), Scalar(Map(uploader, "environment"), setting));
+    }
+
+    [Fact]
     public void TheExampleSettingsHoldEverySettingTheAppReads()
     {
         var values = JsonDocument.Parse(Read("local.settings.example.json")).RootElement.GetProperty("Values");
