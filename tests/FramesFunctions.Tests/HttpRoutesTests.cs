@@ -238,6 +238,27 @@ public sealed class HttpRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EverySuccessfulGetCarriesAnETagAndCacheControl()
+    {
+        var routes = new Dictionary<string, Func<Functions.HttpFunctions, Microsoft.AspNetCore.Http.HttpRequest, Microsoft.AspNetCore.Mvc.IActionResult>>
+        {
+            ["health"] = (f, q) => f.Health(q).Result, ["datasets"] = (f, q) => f.ListDatasets(q), ["dataset"] = (f, q) => f.GetDataset(q, "img"),
+            ["frames"] = (f, q) => f.GetFrames(q), ["image"] = (f, q) => f.GetFramesImage(q), ["colormaps"] = (f, q) => f.ListColormaps(q),
+            ["colormap"] = (f, q) => f.GetColormap(q, "viridis"), ["cache stats"] = (f, q) => f.CacheStats(q),
+            ["openapi"] = (f, q) => f.OpenApi(q), ["docs"] = (f, q) => f.DocsPage(q),
+        };
+        foreach (var (name, route) in routes)
+        {
+            var r = await _http.GetAsync(route, "depth_min=9100&depth_max=9101");
+            Assert.Equal(200, r.Status);
+            Assert.False(string.IsNullOrEmpty(r.Headers.ETag.ToString()), $"{name} has no ETag");
+            Assert.False(string.IsNullOrEmpty(r.Headers.CacheControl.ToString()), $"{name} has no Cache-Control");
+            var again = await _http.GetAsync(route, "depth_min=9100&depth_max=9101", new Dictionary<string, string> { ["If-None-Match"] = r.Headers.ETag.ToString() });
+            if (name is not ("health" or "cache stats")) Assert.Equal(304, again.Status); // those two change between calls
+        }
+    }
+
+    [Fact]
     public async Task TheCacheCountsHitsAndDropsAChangedDataset()
     {
         await _http.GetAsync((f, q) => f.GetFramesImage(q), "depth_min=9100&depth_max=9200");

@@ -18,7 +18,10 @@ public sealed class ApiResult(ApiResponse response) : IActionResult
         headers[HeaderNames.CacheControl] = response.CacheControl;
         if (response.Headers is not null)
             foreach (var (name, value) in response.Headers) headers[name] = value;
-        if (response.ETag is { } etag)
+        // Routes that know their version (frames, images, dataset) set the ETag; any other successful GET
+        // (health, lists, stats) gets one from its body, so every GET can be revalidated.
+        var etag = response.ETag ?? (HttpMethods.IsGet(request.Method) && response.Status == StatusCodes.Status200OK ? BodyTag(response.Body) : null);
+        if (etag is not null)
         {
             headers[HeaderNames.ETag] = etag;
             if (HttpMethods.IsGet(request.Method) && request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
@@ -33,6 +36,9 @@ public sealed class ApiResult(ApiResponse response) : IActionResult
         http.Response.ContentLength = response.Body.Length;
         await http.Response.Body.WriteAsync(response.Body, http.RequestAborted);
     }
+
+    private static string BodyTag(byte[] body) =>
+        $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body).AsSpan(0, 12))}\"";
 
     /// <summary>The caller's X-Request-ID when it is a sane token, else a new one, so logs can be correlated.</summary>
     public static string RequestId(HttpRequest request)
