@@ -20,8 +20,8 @@ COPY --from=build /home/site/wwwroot /home/site/wwwroot
 # the data folder (the SQLite volume) and the host's scratch space.
 RUN groupadd --system --gid 10001 frames \
  && useradd --system --uid 10001 --gid frames --home-dir /home/frames --create-home frames \
- && mkdir -p /data /home/LogFiles /azure-functions-host/Secrets \
- && chown -R frames:frames /data /home/LogFiles /azure-functions-host/Secrets
+ && mkdir -p /data /home/LogFiles \
+ && chown -R frames:frames /data /home/LogFiles
 USER frames
 VOLUME ["/data"]
 EXPOSE 8080

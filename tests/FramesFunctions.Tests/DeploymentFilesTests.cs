@@ -59,6 +59,8 @@ public sealed class DeploymentFilesTests
         Assert.DoesNotContain("UseDevelopmentStorage", storage);
         Assert.False(string.IsNullOrWhiteSpace(Scalar(environment, "AzureFunctionsWebHost__hostid")));
         Assert.Equal("/data/frames.db", Scalar(environment, "FRAMES_DB_PATH"));
+        Assert.Equal("files", Scalar(environment, "AzureWebJobsSecretStorageType"));
+        Assert.StartsWith("/data/", Scalar(environment, "FUNCTIONS_SECRETS_PATH")); // on the volume the app user owns
         foreach (var setting in AppSettings) Assert.True(environment.Children.ContainsKey(setting), $"compose lacks {setting}");
     }
 
