@@ -231,8 +231,7 @@ public static class CommandLine
         if (mapName is not null && !ColorMaps.TryResolve(mapName, out map, out var error)) throw new UsageException(error!);
         var rescale = a.Value("--rescale") is { } r ? ParseRescale(r) : (Rescale?)null;
         var json = output.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
-        var window = ReadWindow(store, options, a, json);
-        var range = new DepthRange(a.Double("--depth-min"), a.Double("--depth-max"));
+        var (window, range) = ReadWindow(store, options, a, json);
         Write(output, json
             ? FramesJson.Write(window, new FramesJson.Page(range, window.Count, 0, mapName is null ? null : map.Name, mapName is null ? null : map.Table(rescale)))
             : FrameRenderer.Render(window, map.Table(rescale), ImageFormat.Png));
@@ -245,14 +244,14 @@ public static class CommandLine
         var maps = (a.Value("--colormaps") ?? throw new UsageException("--colormaps A,B,… is required")).Split(',')
             .Select(name => ColorMaps.TryResolve(name, out var map, out var error) ? map : throw new UsageException(error!)).ToArray();
         var rescale = a.Value("--rescale") is { } r ? ParseRescale(r) : (Rescale?)null;
-        var window = ReadWindow(store, options, a, json: false);
+        var (window, _) = ReadWindow(store, options, a, json: false);
         var output = a.Value("--out") ?? throw new UsageException("--out FILE.png is required");
         Write(output, FrameRenderer.Gallery(window, maps.Select(m => m.Table(rescale)).ToArray()));
         stdout.WriteLine($"wrote {output}: {window.Count:N0} frames under {string.Join(", ", maps.Select(m => m.Name))}");
         return 0;
     }
 
-    private static FrameWindow ReadWindow(FrameStore store, FramesOptions options, Arguments a, bool json)
+    private static (FrameWindow Window, DepthRange Range) ReadWindow(FrameStore store, FramesOptions options, Arguments a, bool json)
     {
         var dataset = a.Positional(0, "the dataset to render");
         var range = new DepthRange(a.Double("--depth-min"), a.Double("--depth-max"));
@@ -262,7 +261,7 @@ public static class CommandLine
                      ?? throw new UsageException($"no dataset '{dataset}'; have: {string.Join(", ", store.ListDatasets().Select(d => d.Id))}");
         if (window.Total > window.Count)
             throw new UsageException($"{window.Total:N0} rows exceed the picture budget of {maxRows:N0} rows (FRAMES_MAX_IMAGE_PIXELS); narrow the depth window");
-        return window;
+        return (window, range);
     }
 
     private static void Write(string output, byte[] bytes)
