@@ -64,6 +64,23 @@ public sealed class DeploymentFilesTests
         foreach (var setting in AppSettings) Assert.True(environment.Children.ContainsKey(setting), $"compose lacks {setting}");
     }
 
+    /// <summary>The host resolves %NAME% in trigger attributes itself and fails to start without the setting.</summary>
+    [Fact]
+    public void EverySettingTheHostResolvesFromTriggerAttributesIsProvided()
+    {
+        var metadata = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata"));
+        var names = System.Text.RegularExpressions.Regex.Matches(metadata, "%([A-Za-z0-9_]+)%").Select(m => m.Groups[1].Value).Distinct().ToArray();
+        Assert.Contains("FRAMES_INPUT_CONTAINER", names);
+        Assert.Contains("FRAMES_RECONCILE_SCHEDULE", names);
+        var example = JsonDocument.Parse(Read("local.settings.example.json")).RootElement.GetProperty("Values");
+        var compose = Map(Map(Map(Compose(), "services"), "functions"), "environment");
+        foreach (var name in names)
+        {
+            Assert.False(string.IsNullOrEmpty(example.GetProperty(name).GetString()), $"local.settings.example.json lacks {name}");
+            Assert.False(string.IsNullOrEmpty(Scalar(compose, name)), $"compose lacks {name}");
+        }
+    }
+
     [Fact]
     public void TheOptionalUploaderUsesTheSameStorageAndContainerAsTheApp()
     {
