@@ -37,6 +37,22 @@ public sealed class AdminTests : IDisposable
     }
 
     [Fact]
+    public async Task TheIngestRouteLiftsTheServersBodyLimitToTheCsvLimit()
+    {
+        var request = HttpHarness.Request("POST", headers: WithToken(Token), body: Encoding.UTF8.GetBytes(Csv.Of(2, ("1", 1))));
+        var limit = new BodyLimit();
+        request.HttpContext.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>(limit);
+        await HttpHarness.SendAsync(request, await _http.Admin.IngestDataset(request, "big"));
+        Assert.Equal(_http.Db.Options.MaxCsvBytes, limit.MaxRequestBodySize);
+    }
+
+    private sealed class BodyLimit : Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature
+    {
+        public bool IsReadOnly => false;
+        public long? MaxRequestBodySize { get; set; } = 30_000_000; // Kestrel's default
+    }
+
+    [Fact]
     public async Task ARejectedUploadIsA400AndKeepsTheOldData()
     {
         await PostAsync(_http, "posted", Csv.Of(2, ("1", 10)), WithToken(Token));

@@ -23,7 +23,7 @@ public sealed class HttpHarness : IDisposable
         Cache = new ResponseCache(Db.Options, Db.Store);
         Api = new FramesApi(Db.Store, Db.Ingest, Cache, Db.Options);
         Functions = new HttpFunctions(Api, NullLogger<HttpFunctions>.Instance);
-        Admin = new AdminFunctions(Api, NullLogger<AdminFunctions>.Instance);
+        Admin = new AdminFunctions(Api, Db.Options, NullLogger<AdminFunctions>.Instance);
     }
 
     public static HttpRequest Request(string method = "GET", string query = "", IDictionary<string, string>? headers = null, byte[]? body = null)

@@ -125,7 +125,7 @@ public sealed class SecurityTests
         using var db = new TempDatabase(o => o.AdminToken = token);
         var api = new Serve.FramesApi(db.Store, new Ingest.IngestService(db.Store, db.Options, factory.CreateLogger<Ingest.IngestService>()),
             new Serve.ResponseCache(db.Options, db.Store), db.Options);
-        var admin = new AdminFunctions(api, factory.CreateLogger<AdminFunctions>());
+        var admin = new AdminFunctions(api, db.Options, factory.CreateLogger<AdminFunctions>());
 
         foreach (var (given, body) in new[] { (token, Csv.Of(2, ("1", 1))), (token, "depth,a\n1,x\n"), (token + "-wrong", "x") })
         {

@@ -51,13 +51,19 @@ public sealed class HttpFunctions(FramesApi api, ILogger<HttpFunctions> logger)
 }
 
 /// <summary>Admin routes: a Functions key (AuthorizationLevel.Function) and the X-Admin-Token header.</summary>
-public sealed class AdminFunctions(FramesApi api, ILogger<AdminFunctions> logger)
+public sealed class AdminFunctions(FramesApi api, Configuration.FramesOptions options, ILogger<AdminFunctions> logger)
 {
     [Function("IngestDataset")]
     public Task<IActionResult> IngestDataset([HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{id}")] HttpRequest req, string id) =>
-        Guard.RunAsync(logger, req, () => api.Authorize(req.Headers) is { } refusal
-            ? Task.FromResult(refusal)
-            : api.IngestAsync(id, req.Body, req.HttpContext.RequestAborted));
+        Guard.RunAsync(logger, req, () =>
+        {
+            if (api.Authorize(req.Headers) is { } refusal) return Task.FromResult(refusal);
+            // The worker's Kestrel stops bodies at 30 MB by default; CSVs may be far larger, and the ingest
+            // enforces FRAMES_MAX_CSV_BYTES itself while it streams.
+            if (req.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                limit.MaxRequestBodySize = options.MaxCsvBytes;
+            return api.IngestAsync(id, req.Body, req.HttpContext.RequestAborted);
+        });
 
     [Function("DeleteDataset")]
     public IActionResult DeleteDataset([HttpTrigger(AuthorizationLevel.Function, "delete", Route = "datasets/{id}")] HttpRequest req, string id) =>
