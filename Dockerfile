@@ -1,13 +1,16 @@
 # syntax=docker/dockerfile:1
 # Build stage: the .NET 10 SDK restores and publishes the function app (and, through the Worker SDK, the
-# host-side extensions pinned in Directory.Build.targets).
+# host-side extensions pinned in Directory.Build.targets) and the `frames` command line beside it.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY Directory.Build.props Directory.Build.targets host.json local.settings.example.json ./
+COPY src/ImageFrames.Core/ImageFrames.Core.csproj src/ImageFrames.Core/
 COPY src/FramesFunctions/FramesFunctions.csproj src/FramesFunctions/
-RUN dotnet restore src/FramesFunctions/FramesFunctions.csproj
+COPY src/ImageFrames.Cli/ImageFrames.Cli.csproj src/ImageFrames.Cli/
+RUN dotnet restore src/FramesFunctions/FramesFunctions.csproj && dotnet restore src/ImageFrames.Cli/ImageFrames.Cli.csproj
 COPY src/ src/
-RUN dotnet publish src/FramesFunctions/FramesFunctions.csproj -c Release --no-restore -o /home/site/wwwroot
+RUN dotnet publish src/FramesFunctions/FramesFunctions.csproj -c Release --no-restore -o /home/site/wwwroot \
+ && dotnet publish src/ImageFrames.Cli/ImageFrames.Cli.csproj -c Release --no-restore -o /opt/frames
 
 # Runtime stage: the Azure Functions host for .NET isolated workers; no SDK or build tools.
 FROM mcr.microsoft.com/azure-functions/dotnet-isolated:4-dotnet-isolated10.0 AS runtime
@@ -16,15 +19,18 @@ ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
     ASPNETCORE_URLS=http://+:8080 \
     FRAMES_DB_PATH=/data/frames.db
 COPY --from=build /home/site/wwwroot /home/site/wwwroot
+COPY --from=build /opt/frames /opt/frames
 # The host needs no root once it listens on an unprivileged port: run as a dedicated user that owns only
 # the data folder (the SQLite volume) and the host's scratch space.
 RUN groupadd --system --gid 10001 frames \
  && useradd --system --uid 10001 --gid frames --home-dir /home/frames --create-home frames \
  && mkdir -p /data /home/LogFiles \
- && chown -R frames:frames /data /home/LogFiles
+ && chown -R frames:frames /data /home/LogFiles \
+ && printf '#!/bin/sh\nexec dotnet /opt/frames/frames.dll "$@"\n' > /usr/local/bin/frames \
+ && chmod 755 /usr/local/bin/frames
 USER frames
 VOLUME ["/data"]
 EXPOSE 8080
-# The app's own executable probes its health route, so the image needs no curl.
+# The app's own command line probes its health route, so the image needs no curl.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=40s --retries=3 \
-  CMD ["dotnet", "/home/site/wwwroot/FramesFunctions.dll", "probe", "http://localhost:8080/api/health"]
+  CMD ["frames", "probe", "http://localhost:8080/api/health"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates src/FramesFunctions/Render/colormaps.json from matplotlib's published colour-map tables.
+"""Regenerates src/ImageFrames.Core/Render/colormaps.json from matplotlib's published colour-map tables.
 
 The perceptual maps (viridis, magma, inferno, plasma, cividis) and turbo are 256-entry lookup tables in
 matplotlib (Debian: python3-matplotlib); we sample each at 256 points and store them as hex colours so the
@@ -24,7 +24,7 @@ def hex_stops(name: str) -> list[str]:
 
 def main() -> None:
     data = {"source": f"matplotlib {matplotlib.__version__}", "maps": {n: hex_stops(n) for n in NAMES}}
-    target = pathlib.Path(__file__).resolve().parent.parent / "src/FramesFunctions/Render/colormaps.json"
+    target = pathlib.Path(__file__).resolve().parent.parent / "src/ImageFrames.Core/Render/colormaps.json"
     target.write_text(json.dumps(data, indent=0) + "\n")
     print(f"wrote {target}")
 

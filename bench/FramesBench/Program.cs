@@ -4,12 +4,13 @@ using ImageFrames.Configuration;
 using ImageFrames.Ingest;
 using ImageFrames.Parse;
 using ImageFrames.Render;
+using ImageFrames.Sample;
 using ImageFrames.Serve;
 using ImageFrames.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 
-// Whole-file benchmark: generates img.csv-shaped inputs (200 grey columns, depth step 0.1) deterministically,
+// Whole-file benchmark: generates inputs with `frames sample`'s generator (200 grey columns, depth step 0.1),
 // then measures ingest (and each stage alone) and the query paths in-process. Prints a Markdown table.
 // Usage: dotnet run -c Release --project bench/FramesBench -- [--rows 5460,100000,1000000] [--keep DIR]
 if (args.FirstOrDefault() == "micro")
@@ -128,25 +129,8 @@ static void QueryBench(string folder, int rows, int iterations)
 
 static void Generate(string path, int rows)
 {
-    var random = new Random(20251106);
-    using var writer = new StreamWriter(path, false, new System.Text.UTF8Encoding(false), 1 << 20);
-    writer.Write("depth");
-    for (var c = 1; c <= 200; c++) writer.Write($",col{c}");
-    writer.Write('\n');
-    Span<char> digits = stackalloc char[4];
-    for (var r = 0; r < rows; r++)
-    {
-        var tenths = 90001L + r;
-        writer.Write($"{tenths / 10}.{tenths % 10}");
-        for (var c = 0; c < 200; c++)
-        {
-            var v = (int)(125 + 35 * Math.Sin(r / 97.0 + c / 31.0) + random.Next(-12, 13));
-            writer.Write(',');
-            Math.Clamp(v, 13, 237).TryFormat(digits, out var n, provider: CultureInfo.InvariantCulture);
-            writer.Write(digits[..n]);
-        }
-        writer.Write('\n');
-    }
+    using var file = File.Create(path);
+    SampleLog.Write(new SampleLogSpec(Rows: rows), file);
 }
 
 /// <summary>Samples the process working set every 10 ms on a background thread and keeps the maximum.</summary>

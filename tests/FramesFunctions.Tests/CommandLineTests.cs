@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ImageFrames.Cli;
 using ImageFrames.Store;
 using Microsoft.Extensions.Configuration;
 using SixLabors.ImageSharp;
@@ -59,7 +60,7 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
-    public async Task RejectionsAndMistakesExitNonZeroWithTheReasonOnStderr()
+    public async Task RejectionsAndFailuresExit1WithTheReasonOnStderr()
     {
         var bad = Path.Combine(_db.Folder, "bad.csv");
         await File.WriteAllTextAsync(bad, "depth,a\n1,300\n");
@@ -67,9 +68,96 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(1, rejected.Exit);
         Assert.Contains("line 2, column 2 ('a')", rejected.Err);
 
-        Assert.Equal(2, (await Run("ingest", Path.Combine(_db.Folder, "missing.csv"))).Exit);
-        Assert.Equal(2, (await Run("render", "img", "--out")).Exit);
-        Assert.Contains("no dataset 'nope'", (await Run("render", "nope", "--out", Path.Combine(_db.Folder, "x.png"))).Err);
-        Assert.Equal(2, (await Run("ingest", "-")).Exit); // standard input needs --dataset
+        var missing = await Run("render", "nope", "--out", Path.Combine(_db.Folder, "x.png"));
+        Assert.Equal(1, missing.Exit);
+        Assert.Contains("no dataset 'nope'", missing.Err);
+    }
+
+    /// <summary>One typo or bad value per verb: exit 2, and the message names what was wrong.</summary>
+    [Theory]
+    [InlineData("--depthmin", "render", "img", "--depthmin", "9100", "--out", "w.png")]
+    [InlineData("--chunksize", "ingest", "f.csv", "--chunksize", "5")]
+    [InlineData("--chunk-size", "ingest", "f.csv", "--chunk-size", "0")]
+    [InlineData("--chunk-size", "ingest", "f.csv", "--chunk-size", "20000000")]
+    [InlineData("--dataset", "ingest", "-")]
+    [InlineData("--api", "upload", "img.csv", "--wait", "--api", "localhost")]
+    [InlineData("--timeout", "upload", "img.csv", "--timeout", "soon")]
+    [InlineData("--rows", "sample", "--rows", "-3")]
+    [InlineData("--depth-start", "sample", "--depth-start", "9000.15")]
+    [InlineData("--seed", "sample", "--seed", "x")]
+    [InlineData("--jsn", "datasets", "--jsn")]
+    [InlineData("--datset", "log", "--datset", "img")]
+    [InlineData("--colormap", "render", "img", "--colormap", "rainbow", "--out", "w.png")]
+    [InlineData("--rescale", "render", "img", "--rescale", "200,100", "--out", "w.png")]
+    [InlineData("--out", "render", "img")]
+    [InlineData("--colormaps", "gallery", "img", "--colormaps", "viridis,nope", "--out", "g.png")]
+    [InlineData("--depth-max", "gallery", "img", "--colormaps", "viridis", "--depth-max", "NaN", "--out", "g.png")]
+    [InlineData("url", "probe", "http://[::1")]
+    [InlineData("frobnicate", "frobnicate")]
+    public async Task UsageErrorsExit2NamingTheOption(string named, params string[] args)
+    {
+        var result = await Run(args);
+        Assert.True(result.Exit == 2, $"exit {result.Exit}: {result.Out}{result.Err}");
+        Assert.Contains(named, result.Err);
+    }
+
+    [Theory]
+    [InlineData("ingest")]
+    [InlineData("upload")]
+    [InlineData("sample")]
+    [InlineData("datasets")]
+    [InlineData("log")]
+    [InlineData("render")]
+    [InlineData("gallery")]
+    [InlineData("probe")]
+    public async Task EveryVerbHasHelp(string verb)
+    {
+        var result = await Run(verb, "--help");
+        Assert.Equal(0, result.Exit);
+        Assert.Contains($"frames {verb}", result.Out);
+        Assert.Equal("", result.Err);
+    }
+
+    [Fact]
+    public async Task SampleIsDeterministicForItsSeedAndIngestsAsDescribed()
+    {
+        string Path(string name) => System.IO.Path.Combine(_db.Folder, name);
+        Assert.Equal(0, (await Run("sample", "--rows", "300", "--columns", "64", "--depth-start", "-12.5", "--seed", "7", "--out", Path("a.csv"))).Exit);
+        Assert.Equal(0, (await Run("sample", "--rows", "300", "--columns", "64", "--depth-start", "-12.5", "--seed", "7", "--out", Path("b.csv"))).Exit);
+        Assert.Equal(0, (await Run("sample", "--rows", "300", "--columns", "64", "--depth-start", "-12.5", "--seed", "8", "--out", Path("c.csv"))).Exit);
+        Assert.Equal(File.ReadAllBytes(Path("a.csv")), File.ReadAllBytes(Path("b.csv")));
+        Assert.NotEqual(File.ReadAllBytes(Path("a.csv")), File.ReadAllBytes(Path("c.csv")));
+
+        var lines = File.ReadAllLines(Path("a.csv"));
+        Assert.Equal("depth," + string.Join(',', Enumerable.Range(1, 64).Select(c => $"col{c}")), lines[0]);
+        Assert.StartsWith("-12.5,", lines[1]);
+        Assert.StartsWith("-12.4,", lines[2]);
+        Assert.StartsWith("17.4,", lines[300]);
+        Assert.Equal(new string(',', 64), lines[^1]);
+
+        var ingest = await Run("ingest", Path("a.csv"));
+        Assert.StartsWith("succeeded: dataset 'a', 300 rows, 1 skipped", ingest.Out);
+        // Structure, not flat noise: the rows below the casing zone differ from each other and use a wide grey range.
+        var window = _db.Store.ReadFrames("a", DepthRange.All, int.MaxValue, 0)!;
+        var greys = window.Pixels.ToArray()[(150 * 12)..];
+        Assert.True(greys.Max() - greys.Min() > 100, $"grey range {greys.Min()}..{greys.Max()}");
+    }
+
+    [Fact]
+    public async Task ProgressIsAPlainLineASecondWhenNotATerminal()
+    {
+        var line = IngestProgressLine.Describe(new Ingest.IngestProgress(50_000, 38_000_000), TimeSpan.FromSeconds(2), 76_000_000);
+        Assert.Equal("50% of 76.0 MB, 50,000 rows, 25,000 rows/s, 0:02 left", line);
+        Assert.Equal("38.0 MB, 50,000 rows, 25,000 rows/s", IngestProgressLine.Describe(new Ingest.IngestProgress(50_000, 38_000_000), TimeSpan.FromSeconds(2), null));
+
+        var stderr = new StringWriter();
+        using (var progress = new IngestProgressLine(new CliConsole(new StringWriter(), stderr, IsProcessConsole: false), null))
+        {
+            progress.Report(new Ingest.IngestProgress(1, 10));
+            progress.Report(new Ingest.IngestProgress(2, 20));
+            Assert.Equal("", stderr.ToString()); // nothing within the first second
+            await Task.Delay(TimeSpan.FromSeconds(2.5)); // a stalled input: the latest count is shown once, not repeated
+        }
+        Assert.Equal(["0.0 MB, 2 rows"], stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[..l.LastIndexOf(',')]));
     }
 }

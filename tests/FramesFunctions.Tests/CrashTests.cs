@@ -26,13 +26,14 @@ public sealed class CrashTests
             // The CLI reads the CSV from a pipe that is fed only part of the file, so when it is killed it is
             // certainly mid-ingest, with thousands of rows already written into its uncommitted version.
             var fed = 8_000 + random.Next(0, 50_000);
-            using var cli = StartCli(db, "ingest", "-", "--dataset", "crash", "--chunk-size", "2000", "--progress");
+            using var cli = StartCli(db, "ingest", "-", "--dataset", "crash", "--chunk-size", "2000");
             foreach (var line in File.ReadLines(csv).Take(fed + 1)) await cli.StandardInput.WriteLineAsync(line);
             await cli.StandardInput.FlushAsync();
             var written = 0;
             using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            // Redirected, the CLI prints "<MB> MB, <rows> rows, <rate> rows/s" once a second while rows arrive.
             while (written < fed - 2_000 && await cli.StandardError.ReadLineAsync(patience.Token) is { } progress)
-                written = int.Parse(progress[..progress.IndexOf(' ')], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+                written = int.Parse(progress.Split(", ")[1].Split(' ')[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
             Assert.False(cli.HasExited, $"attempt {attempt}: the CLI exited before it was killed");
             cli.Kill(entireProcessTree: true);
             await cli.WaitForExitAsync();
@@ -52,7 +53,7 @@ public sealed class CrashTests
         Assert.Equal("ok", db.Scalar("PRAGMA integrity_check"));
     }
 
-    /// <summary>The function app's own executable, as a user would run it, against this test's database.</summary>
+    /// <summary>The command line (`frames`), as a user would run it, against this test's database.</summary>
     private static Process StartCli(TempDatabase db, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -63,7 +64,7 @@ public sealed class CrashTests
             RedirectStandardError = true,
             Environment = { ["FRAMES_DB_PATH"] = db.Options.DatabasePath },
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FramesFunctions.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "frames.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         return Process.Start(start)!;
     }

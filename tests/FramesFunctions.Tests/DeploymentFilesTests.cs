@@ -15,7 +15,7 @@ public sealed class DeploymentFilesTests
     /// <summary>Every key the app binds, from the [ConfigurationKeyName] attributes of its options.</summary>
     private static readonly string[] AppSettings = typeof(FramesOptions).GetProperties()
         .Select(p => p.GetCustomAttribute<ConfigurationKeyNameAttribute>()!.Name)
-        .Append(ServiceRegistration.StorageConnectionSetting).Append(Telemetry.ConnectionSetting).Append("FUNCTIONS_WORKER_RUNTIME").ToArray();
+        .Append(ServiceRegistration.StorageConnectionSetting).Append(FunctionAppServices.ApplicationInsightsSetting).Append("FUNCTIONS_WORKER_RUNTIME").ToArray();
 
     private static YamlMappingNode Compose()
     {
@@ -87,7 +87,7 @@ public sealed class DeploymentFilesTests
         var services = Map(Compose(), "services");
         var uploader = Map(services, "uploader");
         Assert.Equal("upload", ((YamlSequenceNode)Node(uploader, "profiles"))[0].ToString());
-        Assert.Contains("FramesFunctions.dll upload", Node(uploader, "entrypoint").ToString());
+        Assert.Contains("frames upload", Node(uploader, "entrypoint").ToString());
         foreach (var setting in new[] { "AzureWebJobsStorage", "FRAMES_INPUT_CONTAINER" })
             Assert.Equal(Scalar(Map(Map(services, "functions"), "environment"), setting), Scalar(Map(uploader, "environment"), setting));
     }

@@ -111,15 +111,17 @@ public sealed class HttpRoutesTests : IAsyncLifetime
         Assert.Equal((150, 101), (image.Width, image.Height));
         var window = _http.Db.Store.ReadFrames("img", new DepthRange(9100, 9110), int.MaxValue, 0)!;
         var magma = Render.ColorMaps.Named["magma"];
-        var tolerance = format == "jpeg" ? 40 : 0; // JPEG is lossy; PNG and lossless WebP are exact
+        // PNG and lossless WebP are exact; JPEG is lossy (speckle and sharp fractures smear), so its error is bounded
+        // on average (another colour map or a shifted row is off by far more).
+        var errors = new List<int>();
         for (var y = 0; y < 101; y += 10)
             for (var x = 0; x < 150; x += 7)
             {
-                var expected = magma[window.Row(y)[x]];
-                var actual = image[x, y];
-                Assert.True(Math.Abs(expected.R - actual.R) <= tolerance && Math.Abs(expected.G - actual.G) <= tolerance && Math.Abs(expected.B - actual.B) <= tolerance,
-                    $"{format} ({x},{y}): expected {expected}, got {actual}");
+                var (expected, actual) = (magma[window.Row(y)[x]], image[x, y]);
+                errors.Add(Math.Max(Math.Abs(expected.R - actual.R), Math.Max(Math.Abs(expected.G - actual.G), Math.Abs(expected.B - actual.B))));
+                if (format != "jpeg") Assert.True(expected == actual, $"{format} ({x},{y}): expected {expected}, got {actual}");
             }
+        Assert.True(errors.Average() <= 20, $"{format}: mean channel error {errors.Average():F1}");
     }
 
     [Fact]

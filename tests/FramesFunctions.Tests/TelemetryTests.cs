@@ -13,7 +13,7 @@ public sealed class TelemetryTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            [Telemetry.ConnectionSetting] = connection,
+            [FunctionAppServices.ApplicationInsightsSetting] = connection,
             ["FRAMES_DB_PATH"] = Path.Combine(Path.GetTempPath(), "unused.db"),
         }).Build();
         return new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration)

@@ -1,5 +1,4 @@
 using Azure.Storage.Blobs;
-using ImageFrames.Functions;
 using ImageFrames.Ingest;
 using ImageFrames.Store;
 using Microsoft.Extensions.Configuration;
@@ -12,7 +11,7 @@ public static class ServiceRegistration
 {
     public const string StorageConnectionSetting = "AzureWebJobsStorage";
 
-    /// <summary>The core services, shared by the function app and the CLI.</summary>
+    /// <summary>The core services, shared by the function app, the CLI and the bench.</summary>
     public static IServiceCollection AddImageFramesCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<IValidateOptions<FramesOptions>, FramesOptions.Validator>();
@@ -20,19 +19,10 @@ public static class ServiceRegistration
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<FramesOptions>>().Value);
         services.AddSingleton<FrameStore>();
         services.AddSingleton<IngestService>();
-        services.AddSingleton(_ => configuration[StorageConnectionSetting] is { Length: > 0 } storage ? new BlobServiceClient(storage) : null!);
-        return services;
-    }
-
-    /// <summary>Everything the function app needs on top of the core.</summary>
-    public static IServiceCollection AddImageFramesFunctions(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddImageFramesCore(configuration);
-        services.AddTelemetryWhenConfigured(configuration);
         services.AddSingleton<ReconcileService>();
         services.AddSingleton<Serve.ResponseCache>();
         services.AddSingleton<Serve.FramesApi>();
-        services.AddHostedService<InputContainerInitializer>();
+        services.AddSingleton(_ => configuration[StorageConnectionSetting] is { Length: > 0 } storage ? new BlobServiceClient(storage) : null!);
         return services;
     }
 }

@@ -1,4 +1,6 @@
-namespace ImageFrames.Serve;
+using ImageFrames.Serve;
+
+namespace ImageFrames.Functions;
 
 /// <summary>The OpenAPI document and the interactive page over it, both shipped inside the assembly.</summary>
 public static class Docs

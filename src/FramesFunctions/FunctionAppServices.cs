@@ -1,0 +1,30 @@
+using ImageFrames.Configuration;
+using ImageFrames.Functions;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ImageFrames;
+
+public static class FunctionAppServices
+{
+    public const string ApplicationInsightsSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    /// <summary>Everything the function app needs on top of the core.</summary>
+    public static IServiceCollection AddImageFramesFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddImageFramesCore(configuration);
+        services.AddApplicationInsightsWhenConfigured(configuration);
+        services.AddHostedService<InputContainerInitializer>();
+        return services;
+    }
+
+    /// <summary>Application Insights the Functions way, only when a connection string is configured: without
+    /// one nothing is registered, so a laptop run stays silent and sends nothing.</summary>
+    private static void AddApplicationInsightsWhenConfigured(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (string.IsNullOrWhiteSpace(configuration[ApplicationInsightsSetting])) return;
+        services.AddApplicationInsightsTelemetryWorkerService();
+        services.ConfigureFunctionsApplicationInsights();
+    }
+}

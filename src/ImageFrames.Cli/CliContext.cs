@@ -1,0 +1,31 @@
+using ImageFrames.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ImageFrames.Cli;
+
+/// <summary>Where a verb writes; <see cref="IsTerminal"/> when standard error is a real terminal (live progress
+/// line) rather than a file, a pipe or a test's writer (plain lines).</summary>
+public sealed record CliConsole(TextWriter Out, TextWriter Error, bool IsProcessConsole)
+{
+    public bool IsTerminal => IsProcessConsole && !Console.IsErrorRedirected;
+}
+
+/// <summary>What every verb needs: the console, the settings, and the core's services, built on first use
+/// so that parse errors, <c>sample</c> and <c>probe</c> never touch the database or validate settings.</summary>
+public sealed class CliContext(CliConsole console, IConfiguration configuration) : IAsyncDisposable
+{
+    private ServiceProvider? _services;
+
+    public CliConsole Console { get; } = console;
+    public IConfiguration Configuration { get; } = configuration;
+
+    public T Get<T>() where T : notnull => (_services ??= new ServiceCollection()
+            .AddLogging(l => l.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
+            .AddImageFramesCore(Configuration)
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }))
+        .GetRequiredService<T>();
+
+    public ValueTask DisposeAsync() => _services?.DisposeAsync() ?? ValueTask.CompletedTask;
+}

@@ -1,0 +1,1 @@
+return await ImageFrames.Cli.CommandLine.RunAsync(args);
