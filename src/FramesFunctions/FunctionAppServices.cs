@@ -16,6 +16,7 @@ public static class FunctionAppServices
         services.AddImageFramesCore(configuration);
         services.AddApplicationInsightsWhenConfigured(configuration);
         services.AddHostedService<InputContainerInitializer>();
+        services.AddHostedService<StoreMaintenance>();
         return services;
     }
 

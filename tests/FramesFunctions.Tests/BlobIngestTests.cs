@@ -88,33 +88,6 @@ public sealed class BlobIngestTests(AzuriteFixture azurite) : IDisposable
     }
 }
 
-[Collection(AzuriteCollection.Name)]
-public sealed class ReconcileTests(AzuriteFixture azurite) : IDisposable
-{
-    private readonly TempDatabase _db = new(o => o.InputContainer = "rc-" + Guid.NewGuid().ToString("N")[..12]);
-
-    public void Dispose() => _db.Dispose();
-
-    [Fact]
-    public async Task TheSweepIngestsMissedBlobsOnceAndDoesNotRetryRejectedOnes()
-    {
-        var container = azurite.Blobs.GetBlobContainerClient(_db.Options.InputContainer);
-        await container.CreateIfNotExistsAsync();
-        await container.GetBlobClient("missed.csv").UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(Csv.Of(200, ("1", 1), ("2", 2)))));
-        await container.GetBlobClient("broken.csv").UploadAsync(new BinaryData(Encoding.UTF8.GetBytes("not,a,frames,file\n")));
-        var sweep = new Ingest.ReconcileService(azurite.Blobs, _db.Store, _db.Ingest, _db.Options);
-
-        var first = await sweep.SweepAsync(default);
-        Assert.Equal((2, 2), (first.Listed, first.Ingested));
-        Assert.Equal(2, _db.Store.FindDataset("missed")!.RowCount);
-        Assert.Equal("rejected", _db.Store.IngestionLog("broken")[0].Status);
-
-        var second = await sweep.SweepAsync(default);
-        Assert.Equal((2, 0), (second.Listed, second.Ingested));
-        Assert.Equal(2, _db.Store.IngestionLog().Count);
-    }
-}
-
 public sealed class TransientStorageTests
 {
     /// <summary>Storage that cannot be reached is a transient fault: the function throws, so the host retries

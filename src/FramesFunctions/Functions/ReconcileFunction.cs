@@ -11,7 +11,7 @@ public sealed class ReconcileFunction(ReconcileService reconcile, ILogger<Reconc
     public async Task Run([TimerTrigger("%FRAMES_RECONCILE_SCHEDULE%")] TimerInfo timer, CancellationToken cancellationToken)
     {
         var result = await reconcile.SweepAsync(cancellationToken);
-        logger.LogInformation("Reconcile sweep: {Listed} blobs listed, {Ingested} ingested, {Skipped} already recorded",
-            result.Listed, result.Ingested, result.Skipped);
+        logger.LogInformation("Reconcile sweep: {Listed} blobs listed, {Ingested} ingested, {Skipped} up to date, {Failed} failed (retried later), {Abandoned} abandoned ingests removed",
+            result.Listed, result.Ingested, result.Skipped, result.Failed, result.Abandoned);
     }
 }

@@ -17,6 +17,9 @@ public sealed class FramesOptions
     [ConfigurationKeyName("FRAMES_MAX_COLUMNS")] public int MaxColumns { get; set; } = 10_000;
     [ConfigurationKeyName("FRAMES_MAX_ROWS")] public int MaxRows { get; set; } = 10_000_000;
     [ConfigurationKeyName("FRAMES_BUSY_TIMEOUT_SECONDS")] public int BusyTimeoutSeconds { get; set; } = 600;
+    /// <summary>An ingest whose heartbeat (renewed with every batch) is older than this is taken for dead: its
+    /// version is removed at start-up and by the reconcile sweep.</summary>
+    [ConfigurationKeyName("FRAMES_ABANDONED_AFTER_SECONDS")] public int AbandonedAfterSeconds { get; set; } = 900;
     [ConfigurationKeyName("FRAMES_CACHE_MAX_BYTES")] public long CacheMaxBytes { get; set; } = 64L << 20;
     [ConfigurationKeyName("FRAMES_MAX_IMAGE_PIXELS")] public long MaxImagePixels { get; set; } = 150L * 200_000;
     /// <summary>Read by the host for the reconcile timer's schedule (NCRONTAB); bound here so it is validated and documented.</summary>
@@ -46,6 +49,7 @@ public sealed class FramesOptions
             if (o.MaxColumns < 1) errors.Add("FRAMES_MAX_COLUMNS must be positive.");
             if (o.MaxRows < 1) errors.Add("FRAMES_MAX_ROWS must be positive.");
             if (o.BusyTimeoutSeconds < 1) errors.Add("FRAMES_BUSY_TIMEOUT_SECONDS must be positive.");
+            if (o.AbandonedAfterSeconds < 60) errors.Add($"FRAMES_ABANDONED_AFTER_SECONDS must be at least 60, was {o.AbandonedAfterSeconds}.");
             if (o.CacheMaxBytes < 0) errors.Add("FRAMES_CACHE_MAX_BYTES must be zero (off) or positive.");
             if (o.ReconcileSchedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length != 6)
                 errors.Add($"FRAMES_RECONCILE_SCHEDULE must be a six-field NCRONTAB expression, was '{o.ReconcileSchedule}'.");

@@ -17,6 +17,7 @@ public static class ServiceRegistration
         services.AddSingleton<IValidateOptions<FramesOptions>, FramesOptions.Validator>();
         services.AddOptions<FramesOptions>().Bind(configuration).ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<FramesOptions>>().Value);
+        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<FrameStore>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<ReconcileService>();

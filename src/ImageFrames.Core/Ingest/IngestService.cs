@@ -54,7 +54,8 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
         var full = Channel.CreateBounded<FrameBatch>(BatchesInFlight);
         for (var i = 0; i < BatchesInFlight; i++) free.Writer.TryWrite(new FrameBatch(chunkSize ?? options.ChunkSize, options.TargetWidth));
 
-        var writing = Task.Run(() => WriteBatchesAsync(id, sourceName, started, full.Reader, free.Writer, input, progress, cancel), CancellationToken.None);
+        var writing = Task.Run(() => WriteBatchesAsync(id, sourceName, started, opened => writer = opened, full.Reader, free.Writer, input, progress, cancel),
+            CancellationToken.None);
         Exception? parseError = null;
         try
         {
@@ -78,7 +79,7 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
         Exception? writeError = null;
         try
         {
-            writer = await writing.ConfigureAwait(false);
+            await writing.ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -107,9 +108,7 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
             var sha = input.FinishHash();
             var content = new DatasetContent(sourceName, input.BytesRead, sha, reader!.SourceWidth, reader.TargetWidth,
                 options.Resampler.ToString().ToLowerInvariant(), reader.Rows, reader.SkippedRows, reader.DepthMin, reader.DepthMax);
-            return writer!.Publish(content, DateTimeOffset.UtcNow)
-                ? Report(IngestStatus.Succeeded, sha, null)
-                : Finish(IngestStatus.Unchanged, sha, null);
+            return Report(writer!.Publish(content, DateTimeOffset.UtcNow) ? IngestStatus.Succeeded : IngestStatus.Unchanged, sha, null);
         }
         finally
         {
@@ -117,12 +116,13 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
             reader?.Dispose();
         }
 
-        // An attempt that published nothing is logged on its own, after the write lock is released.
+        // An attempt that published nothing: its writer logs how it ended and removes its rows; an attempt that
+        // never got a writer (a bad dataset id, no database) is logged on its own.
         IngestResult Finish(IngestStatus status, string? sha, string? message)
         {
-            writer?.Dispose();
-            writer = null;
-            store.RecordAttempt(new IngestAttempt(0, id, sourceName, input.BytesRead, sha, started, DateTimeOffset.UtcNow,
+            var finished = DateTimeOffset.UtcNow;
+            if (writer is not null) writer.End(new IngestEnd(status, input.BytesRead, sha, reader?.Rows, reader?.SkippedRows, message, finished));
+            else store.RecordAttempt(new IngestAttempt(0, id, sourceName, input.BytesRead, sha, started, finished,
                 reader?.Rows, reader?.SkippedRows, status.ToString().ToLowerInvariant(), message));
             return Report(status, sha, message);
         }
@@ -141,13 +141,16 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
         }
     }
 
-    private async Task<IngestWriter> WriteBatchesAsync(string datasetId, string source, DateTimeOffset started, ChannelReader<FrameBatch> full,
-        ChannelWriter<FrameBatch> free, CheckedInputStream input, IProgress<IngestProgress>? progress, CancellationTokenSource cancel)
+    /// <summary>The writer thread: opens the version (handed to <paramref name="opened"/> at once, so the caller
+    /// ends it whatever happens next) and commits each batch the parser fills.</summary>
+    private async Task WriteBatchesAsync(string datasetId, string source, DateTimeOffset started, Action<IngestWriter> opened,
+        ChannelReader<FrameBatch> full, ChannelWriter<FrameBatch> free, CheckedInputStream input, IProgress<IngestProgress>? progress,
+        CancellationTokenSource cancel)
     {
-        IngestWriter? writer = null;
         try
         {
-            writer = store.BeginIngest(datasetId, source, started); // may time out waiting for another ingest's lock
+            var writer = store.BeginIngest(datasetId, source, started); // may time out waiting for the write lock
+            opened(writer);
             var rows = 0;
             await foreach (var batch in full.ReadAllAsync().ConfigureAwait(false))
             {
@@ -156,11 +159,9 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
                 progress?.Report(new IngestProgress(rows, input.BytesRead));
                 free.TryWrite(batch);
             }
-            return writer;
         }
         catch
         {
-            writer?.Dispose();
             cancel.Cancel(); // stop the parser: nothing it reads now can be stored, and it must not wait for free batches
             throw;
         }

@@ -1,36 +1,58 @@
 using Azure.Storage.Blobs;
 using ImageFrames.Configuration;
 using ImageFrames.Store;
+using Microsoft.Extensions.Logging;
 
 namespace ImageFrames.Ingest;
 
-public sealed record ReconcileResult(int Listed, int Ingested, int Skipped);
+public sealed record ReconcileResult(int Listed, int Ingested, int Skipped, int Failed, int Abandoned);
 
 /// <summary>
-/// The safety net under the polling blob trigger: lists the input container and ingests every blob that has
-/// no ingest attempt recorded since it was last modified. Racing the trigger is harmless: ingests of one
-/// dataset serialise on the write lock and the loser finds the same SHA-256 and reports "unchanged"; a
-/// rejected blob has its attempt recorded, so it is not retried until it changes.
+/// The safety net under the blob trigger: first ends ingests whose process died, then lists the input
+/// container and ingests every blob the trigger missed, changed since its last attempt, or whose last attempt
+/// failed (a transient fault: full disk, database down) once its backoff has passed. Rejected blobs stay
+/// rejected until they change. Racing the trigger is harmless: the loser of two ingests of the same content
+/// finds the same SHA-256 and reports "unchanged".
 /// </summary>
-public sealed class ReconcileService(BlobServiceClient? blobs, FrameStore store, IngestService ingest, FramesOptions options)
+public sealed class ReconcileService(BlobServiceClient? blobs, FrameStore store, IngestService ingest, FramesOptions options,
+    TimeProvider time, ILogger<ReconcileService> logger)
 {
+    /// <summary>Wait after the n-th failure in a row: 1, 2, 4 … minutes, at most an hour.</summary>
+    public static TimeSpan Backoff(int failures) => TimeSpan.FromMinutes(Math.Min(60, 1 << Math.Clamp(failures - 1, 0, 6)));
+
     public async Task<ReconcileResult> SweepAsync(CancellationToken ct)
     {
-        if (blobs is null) return new ReconcileResult(0, 0, 0);
+        var abandoned = store.RemoveAbandonedIngests(TimeSpan.FromSeconds(options.AbandonedAfterSeconds));
+        if (blobs is null) return new ReconcileResult(0, 0, 0, 0, abandoned);
         var container = blobs.GetBlobContainerClient(options.InputContainer);
-        var lastAttempts = store.IngestionLog(limit: int.MaxValue)
-            .GroupBy(a => a.Source)
-            .ToDictionary(g => g.Key, g => g.Max(a => a.StartedAt));
-        int listed = 0, ingested = 0;
+        int listed = 0, ingested = 0, failed = 0;
         await foreach (var item in container.GetBlobsAsync(cancellationToken: ct))
         {
             listed++;
             var source = $"{container.Name}/{item.Name}";
-            if (lastAttempts.TryGetValue(source, out var at) && item.Properties.LastModified is { } modified && at >= modified) continue;
-            await using var content = await container.GetBlobClient(item.Name).OpenReadAsync(cancellationToken: ct);
-            await ingest.IngestAsync(content, null, source, ct: ct);
-            ingested++;
+            if (!IsDue(store.LatestAttempt(source), item.Properties.LastModified, time.GetUtcNow())) continue;
+            try
+            {
+                await using var content = await container.GetBlobClient(item.Name).OpenReadAsync(cancellationToken: ct);
+                await ingest.IngestAsync(content, null, source, ct: ct);
+                ingested++;
+            }
+            catch (IngestFailedException e)
+            {
+                // Logged as failed by the ingest; the next sweeps retry it with backoff. The other blobs go on.
+                logger.LogWarning(e, "Reconcile sweep could not ingest {Source}", source);
+                failed++;
+            }
         }
-        return new ReconcileResult(listed, ingested, listed - ingested);
+        return new ReconcileResult(listed, ingested, listed - ingested - failed, failed, abandoned);
+    }
+
+    /// <summary>Whether a blob needs an ingest attempt now, given the latest attempt at it.</summary>
+    public static bool IsDue(SourceHistory? history, DateTimeOffset? modified, DateTimeOffset now)
+    {
+        if (history is null) return true;
+        var latest = history.Latest;
+        if (modified is { } m && latest.StartedAt < m) return true; // changed since it was last tried
+        return latest.Status == "failed" && now >= (latest.FinishedAt ?? latest.StartedAt) + Backoff(history.ConsecutiveFailures);
     }
 }

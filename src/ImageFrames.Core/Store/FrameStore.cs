@@ -13,7 +13,8 @@ namespace ImageFrames.Store;
 public sealed class FrameStore
 {
     private readonly string _connectionString;
-    private readonly Lazy<bool> _schema;
+    private readonly Lock _schemaGate = new();
+    private volatile bool _schemaReady;
 
     /// <summary>Raised after a dataset's visible version changed (ingested or deleted) in this process.</summary>
     public event Action<string>? DatasetChanged;
@@ -30,25 +31,30 @@ public sealed class FrameStore
             Pooling = true,
             DefaultTimeout = options.BusyTimeoutSeconds,
         }.ToString();
-        _schema = new Lazy<bool>(CreateSchema, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    private bool CreateSchema()
+    /// <summary>Creates or migrates the file once per store; a failure (disk, permissions, a lock held past
+    /// the busy timeout while migrating) is not remembered, so the next call tries again.</summary>
+    private void EnsureSchema()
     {
-        var directory = Path.GetDirectoryName(DatabasePath);
-        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        Execute(connection, "PRAGMA journal_mode = WAL");
-        Schema.Migrate(connection);
-        return true;
+        if (_schemaReady) return;
+        lock (_schemaGate)
+        {
+            if (_schemaReady) return;
+            var directory = Path.GetDirectoryName(DatabasePath);
+            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+            using var connection = new SqliteConnection(_connectionString);
+            connection.Open();
+            Schema.Migrate(connection);
+            _schemaReady = true;
+        }
     }
 
     /// <summary>A pooled connection. Writers also get their commit settings; readers (every request) skip
     /// that round trip, since the settings only affect commits and checkpoints.</summary>
     private SqliteConnection Open(bool forWriting = false)
     {
-        _ = _schema.Value;
+        EnsureSchema();
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commit,
@@ -59,7 +65,7 @@ public sealed class FrameStore
 
     // ---- ingest ---------------------------------------------------------------------------------------
 
-    /// <summary>Takes the write lock and opens the version a new ingest writes into.</summary>
+    /// <summary>Logs a running ingest and opens the version it writes into (a short write transaction).</summary>
     public IngestWriter BeginIngest(string datasetId, string source, DateTimeOffset startedAt)
     {
         var connection = Open(forWriting: true);
@@ -110,12 +116,33 @@ public sealed class FrameStore
         command.Parameters.AddWithValue("$limit", limit);
         using var reader = command.ExecuteReader();
         var log = new List<IngestAttempt>();
-        while (reader.Read())
-            log.Add(new IngestAttempt(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), NullableInt64(reader, 3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), ParseTimestamp(reader.GetString(5)),
-                reader.IsDBNull(6) ? null : ParseTimestamp(reader.GetString(6)), (int?)NullableInt64(reader, 7),
-                (int?)NullableInt64(reader, 8), reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10)));
+        while (reader.Read()) log.Add(ReadAttempt(reader));
         return log;
+    }
+
+    /// <summary>The latest attempt to ingest <paramref name="source"/> and how many attempts in a row (up to
+    /// <paramref name="countUpTo"/>) have failed: two index seeks, however long the log.</summary>
+    public SourceHistory? LatestAttempt(string source, int countUpTo = 16)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT id, dataset_id, source, source_bytes, sha256, started_at, finished_at, rows, skipped, status, error
+            FROM ingestion_log WHERE source = $source ORDER BY id DESC LIMIT $n
+            """;
+        command.Parameters.AddWithValue("$source", source);
+        command.Parameters.AddWithValue("$n", countUpTo);
+        using var reader = command.ExecuteReader();
+        IngestAttempt? latest = null;
+        var failures = 0;
+        while (reader.Read())
+        {
+            var attempt = ReadAttempt(reader);
+            latest ??= attempt;
+            if (attempt.Status != "failed") break;
+            failures++;
+        }
+        return latest is null ? null : new SourceHistory(latest, failures);
     }
 
     // ---- read -----------------------------------------------------------------------------------------
@@ -203,24 +230,101 @@ public sealed class FrameStore
         command.Parameters.AddWithValue("$max", range.Max ?? double.PositiveInfinity);
     }
 
-    /// <summary>Deletes a dataset and its frames; false when there was none.</summary>
+    /// <summary>Deletes a dataset (one short transaction: it is gone for readers at once), then purges its
+    /// frames; false when there was none.</summary>
     public bool DeleteDataset(string id)
     {
-        using var connection = Open(forWriting: true);
-        using var tx = connection.BeginTransaction();
-        var dataset = FindDataset(connection, tx, id);
-        if (dataset is null) return false;
-        using (var command = connection.CreateCommand())
+        using (var connection = Open(forWriting: true))
+        using (var tx = connection.BeginTransaction(deferred: false))
         {
-            command.Transaction = tx;
-            command.CommandText = "DELETE FROM frames WHERE version = $v; DELETE FROM datasets WHERE id = $id";
-            command.Parameters.AddWithValue("$v", dataset.Version);
-            command.Parameters.AddWithValue("$id", id);
-            command.ExecuteNonQuery();
+            var dataset = FindDataset(connection, tx, id);
+            if (dataset is null) return false;
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = tx;
+                command.CommandText = "DELETE FROM datasets WHERE id = $id";
+                command.Parameters.AddWithValue("$id", id);
+                command.ExecuteNonQuery();
+            }
+            Retire(connection, tx, dataset.Version);
+            tx.Commit();
         }
-        tx.Commit();
         OnDatasetChanged(id);
+        PurgeRetired();
         return true;
+    }
+
+    // ---- retired versions -----------------------------------------------------------------------------
+
+    /// <summary>Rows purged per transaction: large enough to be quick, small enough that no other writer
+    /// waits long for the lock.</summary>
+    private const int PurgeChunk = 20_000;
+
+    /// <summary>Queues a version that no reader can reach any more for <see cref="PurgeRetired"/>.</summary>
+    internal static void Retire(SqliteConnection connection, SqliteTransaction tx, long version)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "INSERT OR IGNORE INTO retired_versions (version) VALUES ($v)";
+        command.Parameters.AddWithValue("$v", version);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Deletes the rows of retired versions in short transactions. Safe to run from several
+    /// processes at once, and to interrupt: what is left stays queued for the next run.</summary>
+    public void PurgeRetired()
+    {
+        using var connection = Open(forWriting: true);
+        using var next = connection.CreateCommand();
+        next.CommandText = "SELECT version FROM retired_versions LIMIT 1";
+        while (next.ExecuteScalar() is long version)
+        {
+            using var delete = connection.CreateCommand();
+            delete.CommandText = "DELETE FROM frames WHERE version = $v AND depth IN (SELECT depth FROM frames WHERE version = $v LIMIT $n)";
+            delete.Parameters.AddWithValue("$v", version);
+            delete.Parameters.AddWithValue("$n", PurgeChunk);
+            while (delete.ExecuteNonQuery() > 0) { }
+            using var done = connection.CreateCommand();
+            done.CommandText = "DELETE FROM retired_versions WHERE version = $v";
+            done.Parameters.AddWithValue("$v", version);
+            done.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// Ends every ingest whose writer stopped renewing its heartbeat more than <paramref name="olderThan"/> ago
+    /// (its process was killed, or lost): logged as failed, its rows purged. Returns how many were ended. Run
+    /// at start-up and by each reconcile sweep; a writer declared abandoned fails its next batch.
+    /// </summary>
+    public int RemoveAbandonedIngests(TimeSpan olderThan)
+    {
+        int ended;
+        using (var connection = Open(forWriting: true))
+        using (var tx = connection.BeginTransaction(deferred: false))
+        {
+            var now = DateTimeOffset.UtcNow;
+            using var retire = connection.CreateCommand();
+            retire.Transaction = tx;
+            retire.CommandText = """
+                INSERT OR IGNORE INTO retired_versions (version)
+                SELECT id FROM ingestion_log WHERE status = 'running' AND heartbeat_at < $cutoff
+                """;
+            retire.Parameters.AddWithValue("$cutoff", Timestamp(now - olderThan));
+            retire.ExecuteNonQuery();
+            using var fail = connection.CreateCommand();
+            fail.Transaction = tx;
+            fail.CommandText = """
+                UPDATE ingestion_log SET status = 'failed', finished_at = $now, heartbeat_at = NULL,
+                    error = 'abandoned: the ingest stopped without finishing (its process ended or lost the database)'
+                WHERE status = 'running' AND heartbeat_at < $cutoff
+                """;
+            fail.Parameters.AddWithValue("$cutoff", Timestamp(now - olderThan));
+            fail.Parameters.AddWithValue("$now", Timestamp(now));
+            ended = fail.ExecuteNonQuery();
+            tx.Commit();
+        }
+        PurgeRetired();
+        return ended;
     }
 
     /// <summary>Opens the file and runs a trivial read: the health check's definition of "database ok".</summary>
@@ -235,6 +339,11 @@ public sealed class FrameStore
     private static DatasetInfo ReadDataset(SqliteDataReader r) => new(
         r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetString(4), r.GetInt32(5), r.GetInt32(6),
         r.GetString(7), r.GetInt32(8), r.GetInt32(9), r.GetDouble(10), r.GetDouble(11), ParseTimestamp(r.GetString(12)));
+
+    private static IngestAttempt ReadAttempt(SqliteDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetString(2), NullableInt64(r, 3), r.IsDBNull(4) ? null : r.GetString(4), ParseTimestamp(r.GetString(5)),
+        r.IsDBNull(6) ? null : ParseTimestamp(r.GetString(6)), (int?)NullableInt64(r, 7), (int?)NullableInt64(r, 8), r.GetString(9),
+        r.IsDBNull(10) ? null : r.GetString(10));
 
     private static long? NullableInt64(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
 

@@ -8,21 +8,27 @@ public sealed record DatasetContent(
     string SourceName, long SourceBytes, string Sha256, int SourceWidth, int Width, string Resampler,
     int RowCount, int SkippedRows, double DepthMin, double DepthMax);
 
+/// <summary>How an ingest that published nothing ended, for its log entry.</summary>
+public sealed record IngestEnd(IngestStatus Status, long SourceBytes, string? Sha256, int? Rows, int? Skipped, string? Error, DateTimeOffset FinishedAt);
+
 /// <summary>
-/// One ingest's write transaction. Frames go into a fresh version (this attempt's ingestion-log id) that no
-/// reader can see; <see cref="Publish"/> swaps the dataset's pointer and drops the old version in the same
-/// commit. Disposing without publishing rolls everything back, and a killed process does the same, so the
-/// previous version is never touched by a failed ingest.
+/// One ingest's version. Its log entry is committed first (status <c>running</c>); each batch is then its
+/// own short write transaction into that version, which no reader sees because no dataset points at it.
+/// <see cref="Publish"/> moves the dataset's pointer in one short transaction, so readers see wholly the
+/// old or wholly the new version. The write lock is therefore never held while the input is being read:
+/// a slow client or a slow blob delays only its own ingest. Every batch also renews the entry's heartbeat
+/// and fails if the entry is no longer running (declared abandoned by <see cref="FrameStore.RemoveAbandonedIngests"/>),
+/// so a writer that was given up on can never publish a half-removed version.
 /// </summary>
 public sealed class IngestWriter : IDisposable
 {
     private readonly FrameStore _store;
     private readonly SqliteConnection _connection;
-    private readonly SqliteTransaction _tx;
-    private readonly SqliteCommand _insert;
-    private readonly SqliteParameter _depth, _line, _pixels;
+    private readonly SqliteCommand _insert, _heartbeat;
+    private readonly SqliteParameter _depth, _line, _pixels, _now;
     private readonly string _datasetId;
     private byte[] _rowBuffer = [];
+    private bool _ended;
 
     public long Version { get; }
 
@@ -31,28 +37,38 @@ public sealed class IngestWriter : IDisposable
         _store = store;
         _connection = connection;
         _datasetId = datasetId;
-        _tx = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: one writer at a time, waits for the lock
-        using (var log = Command("""
-            INSERT INTO ingestion_log (dataset_id, source, started_at, status) VALUES ($dataset, $source, $started, 'running')
+        using (var tx = connection.BeginTransaction(deferred: false))
+        using (var log = Command(tx, """
+            INSERT INTO ingestion_log (dataset_id, source, started_at, heartbeat_at, status) VALUES ($dataset, $source, $started, $now, 'running')
             RETURNING id
             """))
         {
             log.Parameters.AddWithValue("$dataset", datasetId);
             log.Parameters.AddWithValue("$source", source);
             log.Parameters.AddWithValue("$started", FrameStore.Timestamp(startedAt));
+            log.Parameters.AddWithValue("$now", FrameStore.Timestamp(DateTimeOffset.UtcNow));
             Version = (long)log.ExecuteScalar()!;
+            tx.Commit();
         }
-        _insert = Command("INSERT INTO frames (version, depth, line, pixels) VALUES ($version, $depth, $line, $pixels)");
+        _insert = Command(null, "INSERT INTO frames (version, depth, line, pixels) VALUES ($version, $depth, $line, $pixels)");
         _insert.Parameters.AddWithValue("$version", Version);
         _depth = _insert.Parameters.Add("$depth", SqliteType.Real);
         _line = _insert.Parameters.Add("$line", SqliteType.Integer);
         _pixels = _insert.Parameters.Add("$pixels", SqliteType.Blob);
-        _insert.Prepare();
+        _heartbeat = Command(null, "UPDATE ingestion_log SET heartbeat_at = $now WHERE id = $version AND status = 'running'");
+        _heartbeat.Parameters.AddWithValue("$version", Version);
+        _now = _heartbeat.Parameters.Add("$now", SqliteType.Text);
     }
 
-    /// <summary>Appends a batch; a depth already written in this version is a rejection naming both lines.</summary>
+    /// <summary>Appends a batch in one short transaction; a depth already written in this version is a
+    /// rejection naming both lines.</summary>
     public void Write(FrameBatch batch)
     {
+        using var tx = _connection.BeginTransaction(deferred: false);
+        (_insert.Transaction, _heartbeat.Transaction) = (tx, tx);
+        _now.Value = FrameStore.Timestamp(DateTimeOffset.UtcNow);
+        if (_heartbeat.ExecuteNonQuery() == 0)
+            throw new InvalidOperationException($"ingest {Version} was declared abandoned and its rows removed; it must start again");
         if (_rowBuffer.Length != batch.Width) _rowBuffer = new byte[batch.Width];
         _pixels.Value = _rowBuffer; // SQLite copies bound blobs, so one buffer serves every row
         for (var i = 0; i < batch.Count; i++)
@@ -67,76 +83,130 @@ public sealed class IngestWriter : IDisposable
             catch (SqliteException e) when (e.SqliteExtendedErrorCode == 1555) // SQLITE_CONSTRAINT_PRIMARYKEY
             {
                 throw new CsvRejectedException(
-                    $"duplicate depth {batch.Depths[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}: already on line {FirstLineOf(batch.Depths[i])}",
+                    $"duplicate depth {batch.Depths[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}: already on line {FirstLineOf(tx, batch.Depths[i])}",
                     batch.Lines[i], 1, "depth");
             }
         }
+        tx.Commit();
     }
 
-    private long FirstLineOf(double depth)
+    private long FirstLineOf(SqliteTransaction tx, double depth)
     {
-        using var query = Command("SELECT line FROM frames WHERE version = $version AND depth = $depth");
+        using var query = Command(tx, "SELECT line FROM frames WHERE version = $version AND depth = $depth");
         query.Parameters.AddWithValue("$version", Version);
         query.Parameters.AddWithValue("$depth", depth);
         return (long)query.ExecuteScalar()!;
     }
 
     /// <summary>
-    /// Makes the written version the dataset's visible one and commits. Returns false, and commits nothing but
-    /// the log entry's absence, when the dataset already holds the same content stored the same way.
+    /// Makes the written version the dataset's visible one. Returns false, logging the attempt as unchanged and
+    /// retiring its rows, when the dataset already holds the same content stored the same way.
     /// </summary>
     public bool Publish(DatasetContent content, DateTimeOffset finishedAt)
     {
-        var current = FrameStore.FindDataset(_connection, _tx, _datasetId);
-        if (current is not null && current.Sha256 == content.Sha256 && current.Width == content.Width && current.Resampler == content.Resampler)
-            return false;
-
-        using (var publish = Command("""
-            INSERT INTO datasets (id, version, source_name, source_bytes, sha256, source_width, width, resampler, row_count, skipped_rows, depth_min, depth_max, ingested_at)
-            VALUES ($id, $version, $source, $bytes, $sha, $sourceWidth, $width, $resampler, $rows, $skipped, $min, $max, $at)
-            ON CONFLICT (id) DO UPDATE SET version = excluded.version, source_name = excluded.source_name, source_bytes = excluded.source_bytes,
-                sha256 = excluded.sha256, source_width = excluded.source_width, width = excluded.width, resampler = excluded.resampler,
-                row_count = excluded.row_count, skipped_rows = excluded.skipped_rows, depth_min = excluded.depth_min,
-                depth_max = excluded.depth_max, ingested_at = excluded.ingested_at;
-            UPDATE ingestion_log SET source_bytes = $bytes, sha256 = $sha, finished_at = $at, rows = $rows, skipped = $skipped, status = 'succeeded'
-            WHERE id = $version;
-            DELETE FROM frames WHERE version = $previous;
-            """))
+        bool published;
+        using (var tx = _connection.BeginTransaction(deferred: false))
         {
-            var p = publish.Parameters;
-            p.AddWithValue("$id", _datasetId);
-            p.AddWithValue("$version", Version);
-            p.AddWithValue("$source", content.SourceName);
-            p.AddWithValue("$bytes", content.SourceBytes);
-            p.AddWithValue("$sha", content.Sha256);
-            p.AddWithValue("$sourceWidth", content.SourceWidth);
-            p.AddWithValue("$width", content.Width);
-            p.AddWithValue("$resampler", content.Resampler);
-            p.AddWithValue("$rows", content.RowCount);
-            p.AddWithValue("$skipped", content.SkippedRows);
-            p.AddWithValue("$min", content.DepthMin);
-            p.AddWithValue("$max", content.DepthMax);
-            p.AddWithValue("$at", FrameStore.Timestamp(finishedAt));
-            p.AddWithValue("$previous", current?.Version ?? -1);
-            publish.ExecuteNonQuery();
+            EnsureRunning(tx);
+            var current = FrameStore.FindDataset(_connection, tx, _datasetId);
+            published = current is null || current.Sha256 != content.Sha256 || current.Width != content.Width || current.Resampler != content.Resampler;
+            if (published)
+            {
+                using var publish = Command(tx, """
+                    INSERT INTO datasets (id, version, source_name, source_bytes, sha256, source_width, width, resampler, row_count, skipped_rows, depth_min, depth_max, ingested_at)
+                    VALUES ($id, $version, $source, $bytes, $sha, $sourceWidth, $width, $resampler, $rows, $skipped, $min, $max, $at)
+                    ON CONFLICT (id) DO UPDATE SET version = excluded.version, source_name = excluded.source_name, source_bytes = excluded.source_bytes,
+                        sha256 = excluded.sha256, source_width = excluded.source_width, width = excluded.width, resampler = excluded.resampler,
+                        row_count = excluded.row_count, skipped_rows = excluded.skipped_rows, depth_min = excluded.depth_min,
+                        depth_max = excluded.depth_max, ingested_at = excluded.ingested_at;
+                    """);
+                var p = publish.Parameters;
+                p.AddWithValue("$id", _datasetId);
+                p.AddWithValue("$version", Version);
+                p.AddWithValue("$source", content.SourceName);
+                p.AddWithValue("$bytes", content.SourceBytes);
+                p.AddWithValue("$sha", content.Sha256);
+                p.AddWithValue("$sourceWidth", content.SourceWidth);
+                p.AddWithValue("$width", content.Width);
+                p.AddWithValue("$resampler", content.Resampler);
+                p.AddWithValue("$rows", content.RowCount);
+                p.AddWithValue("$skipped", content.SkippedRows);
+                p.AddWithValue("$min", content.DepthMin);
+                p.AddWithValue("$max", content.DepthMax);
+                p.AddWithValue("$at", FrameStore.Timestamp(finishedAt));
+                publish.ExecuteNonQuery();
+                if (current is not null) FrameStore.Retire(_connection, tx, current.Version);
+            }
+            else FrameStore.Retire(_connection, tx, Version);
+            Log(tx, new IngestEnd(published ? IngestStatus.Succeeded : IngestStatus.Unchanged, content.SourceBytes, content.Sha256,
+                content.RowCount, content.SkippedRows, null, finishedAt));
+            tx.Commit();
         }
-        _tx.Commit();
-        _store.OnDatasetChanged(_datasetId);
-        return true;
+        _ended = true;
+        if (published) _store.OnDatasetChanged(_datasetId);
+        _store.PurgeRetired();
+        return published;
     }
 
-    private SqliteCommand Command(string sql)
+    /// <summary>Ends an ingest that publishes nothing (rejected, failed): logs how, and removes its rows.</summary>
+    public void End(IngestEnd end)
+    {
+        using (var tx = _connection.BeginTransaction(deferred: false))
+        {
+            Log(tx, end);
+            FrameStore.Retire(_connection, tx, Version);
+            tx.Commit();
+        }
+        _ended = true;
+        _store.PurgeRetired();
+    }
+
+    private void EnsureRunning(SqliteTransaction tx)
+    {
+        using var status = Command(tx, "SELECT status FROM ingestion_log WHERE id = $version");
+        status.Parameters.AddWithValue("$version", Version);
+        if (status.ExecuteScalar() as string != "running")
+            throw new InvalidOperationException($"ingest {Version} was declared abandoned and its rows removed; it must start again");
+    }
+
+    private void Log(SqliteTransaction tx, IngestEnd end)
+    {
+        using var log = Command(tx, """
+            UPDATE ingestion_log SET source_bytes = $bytes, sha256 = $sha, finished_at = $at, rows = $rows, skipped = $skipped,
+                status = $status, error = $error, heartbeat_at = NULL
+            WHERE id = $version
+            """);
+        var p = log.Parameters;
+        p.AddWithValue("$version", Version);
+        p.AddWithValue("$bytes", end.SourceBytes);
+        p.AddWithValue("$sha", (object?)end.Sha256 ?? DBNull.Value);
+        p.AddWithValue("$at", FrameStore.Timestamp(end.FinishedAt));
+        p.AddWithValue("$rows", (object?)end.Rows ?? DBNull.Value);
+        p.AddWithValue("$skipped", (object?)end.Skipped ?? DBNull.Value);
+        p.AddWithValue("$status", end.Status.ToString().ToLowerInvariant());
+        p.AddWithValue("$error", (object?)end.Error ?? DBNull.Value);
+        log.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Command(SqliteTransaction? tx, string sql)
     {
         var command = _connection.CreateCommand();
-        command.Transaction = _tx;
+        command.Transaction = tx;
         command.CommandText = sql;
         return command;
     }
 
+    /// <summary>An ingest that neither published nor ended (an exception between the two) is ended as failed,
+    /// best effort: if even that fails, the abandoned-ingest cleanup removes it once its heartbeat is old.</summary>
     public void Dispose()
     {
+        try
+        {
+            if (!_ended) End(new IngestEnd(IngestStatus.Failed, 0, null, null, null, "ended without publishing", DateTimeOffset.UtcNow));
+        }
+        catch (SqliteException) { }
         _insert.Dispose();
-        _tx.Dispose(); // rolls back unless published
+        _heartbeat.Dispose();
         _connection.Dispose();
     }
 }

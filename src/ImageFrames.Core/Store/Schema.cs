@@ -51,15 +51,33 @@ internal static class Schema
         ) STRICT;
         CREATE INDEX ingestion_log_by_dataset ON ingestion_log (dataset_id, id);
         """,
+        """
+        -- Ingests commit their rows batch by batch into a version nobody reads until it is published, so the
+        -- write lock is held only for short commits. A running ingest proves it is alive through heartbeat_at;
+        -- versions that are no longer visible (replaced, deleted, rejected, abandoned) wait in
+        -- retired_versions until their rows are purged in short transactions.
+        ALTER TABLE ingestion_log ADD COLUMN heartbeat_at TEXT;
+        CREATE INDEX ingestion_log_running ON ingestion_log (heartbeat_at) WHERE status = 'running';
+        -- The reconcile sweep asks for the latest attempt of one blob at a time.
+        CREATE INDEX ingestion_log_by_source ON ingestion_log (source, id);
+        CREATE TABLE retired_versions (version INTEGER PRIMARY KEY) STRICT;
+        """,
     ];
 
+    public static int CurrentVersion => Migrations.Length;
+
+    /// <summary>
+    /// Brings the file to <see cref="CurrentVersion"/>. Only a file that is behind takes the write lock (and
+    /// re-reads its version under it, since another process may have migrated meanwhile); an up-to-date file
+    /// is only read, so a new process never waits behind a running ingest to start.
+    /// </summary>
     public static void Migrate(SqliteConnection connection)
     {
-        using var tx = connection.BeginTransaction();
-        var version = Convert.ToInt32(Scalar(connection, tx, "PRAGMA user_version"));
-        if (version > Migrations.Length)
-            throw new InvalidOperationException($"the database schema is version {version}, newer than this build understands ({Migrations.Length})");
-        for (; version < Migrations.Length; version++)
+        var version = ReadVersion(connection, null);
+        if (version == Migrations.Length) return;
+        if (version == 0) Scalar(connection, null, "PRAGMA journal_mode = WAL"); // a new file
+        using var tx = connection.BeginTransaction(deferred: false);
+        for (version = ReadVersion(connection, tx); version < Migrations.Length; version++)
         {
             Scalar(connection, tx, Migrations[version]);
             Scalar(connection, tx, $"PRAGMA user_version = {version + 1}");
@@ -67,7 +85,14 @@ internal static class Schema
         tx.Commit();
     }
 
-    private static object? Scalar(SqliteConnection connection, SqliteTransaction tx, string sql)
+    private static int ReadVersion(SqliteConnection connection, SqliteTransaction? tx)
+    {
+        var version = Convert.ToInt32(Scalar(connection, tx, "PRAGMA user_version"));
+        return version <= Migrations.Length ? version
+            : throw new InvalidOperationException($"the database schema is version {version}, newer than this build understands ({Migrations.Length})");
+    }
+
+    private static object? Scalar(SqliteConnection connection, SqliteTransaction? tx, string sql)
     {
         using var command = connection.CreateCommand();
         command.Transaction = tx;
