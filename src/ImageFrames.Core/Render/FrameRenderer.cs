@@ -28,6 +28,16 @@ public static class FrameRenderer
         _ => "image/jpeg",
     };
 
+    /// <summary>The tallest picture each format can hold (WebP stores dimensions in 14 bits, JPEG in 16); callers
+    /// refuse taller requests before reading or encoding anything. Both are one short of the format's own
+    /// maximum: ImageSharp 2.1 throws at exactly 16,383 (WebP) and 65,535 (JPEG) rows (measured).</summary>
+    public static int MaxHeight(ImageFormat format) => format switch
+    {
+        ImageFormat.Webp => 16_382,
+        ImageFormat.Jpeg => 65_534,
+        _ => int.MaxValue,
+    };
+
     /// <summary>The window as a picture <c>width × rows</c>, or resampled to <paramref name="height"/> rows.</summary>
     public static byte[] Render(FrameWindow window, Rgb24[] table, ImageFormat format, int? height = null)
     {

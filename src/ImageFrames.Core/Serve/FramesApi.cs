@@ -95,6 +95,9 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         var rescale = ReadRescale(q);
         var format = q.Enum("format", ImageFormat.Png);
         var height = q.String("height") is null ? (int?)null : q.Int("height", 0, 1, MaxHeight);
+        var formatLimit = FrameRenderer.MaxHeight(format);
+        if (height > formatLimit)
+            q.Reject("height", $"'height' must be at most {formatLimit} for format={format.ToString().ToLowerInvariant()} (the format's own limit), got {height}");
         if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
         if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
 
@@ -109,6 +112,11 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
                     $"the window holds {window.Total:N0} rows × {window.Width} px = {(long)window.Total * window.Width:N0} pixels, above the budget of " +
                     $"{options.MaxImagePixels:N0} (FRAMES_MAX_IMAGE_PIXELS); narrow depth_min..depth_max to at most {maxRows:N0} rows",
                     ("parameter", "depth_min"), ("rows", window.Total), ("max_rows", maxRows));
+            if (height is null && window.Count > formatLimit)
+                return ApiResponse.Problem(400, "Depth window too tall for the format",
+                    $"the window holds {window.Count:N0} rows, but a {format.ToString().ToUpperInvariant()} picture is at most {formatLimit} pixels tall; " +
+                    $"narrow depth_min..depth_max, pass height={formatLimit} or less to resample, or use format=png",
+                    ("parameter", "depth_min"), ("rows", window.Count), ("max_rows", formatLimit));
             if (window.Count == 0)
                 return ApiResponse.Problem(404, "No frames in window", $"dataset '{dataset.Id}' has no frames between {Bound(range.Min)} and {Bound(range.Max)}; it spans {dataset.DepthMin:R}..{dataset.DepthMax:R}");
             var bytes = FrameRenderer.Render(window, map!.Table(rescale), format, height);
