@@ -62,6 +62,7 @@ public sealed class DeploymentFilesTests
         Assert.Equal("files", Scalar(environment, "AzureWebJobsSecretStorageType"));
         Assert.StartsWith("/data/", Scalar(environment, "FUNCTIONS_SECRETS_PATH")); // on the volume the app user owns
         foreach (var setting in AppSettings) Assert.True(environment.Children.ContainsKey(setting), $"compose lacks {setting}");
+        Assert.Equal("${ADMIN_TOKEN:-}", Scalar(environment, "ADMIN_TOKEN")); // from the operator's environment, no default
     }
 
     /// <summary>The host resolves %NAME% in trigger attributes itself and fails to start without the setting.</summary>
@@ -99,6 +100,7 @@ public sealed class DeploymentFilesTests
         foreach (var setting in AppSettings) Assert.True(values.TryGetProperty(setting, out _), $"local.settings.example.json lacks {setting}");
         Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
         Assert.Equal("UseDevelopmentStorage=true", values.GetProperty("AzureWebJobsStorage").GetString());
+        Assert.Equal("", values.GetProperty("ADMIN_TOKEN").GetString()); // no token ships: admin stays off until one is set
 
         // And the example values are valid: binding them passes the same validation as start-up.
         var config = new ConfigurationBuilder().AddInMemoryCollection(values.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, p.Value.GetString()))).Build();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ImageFrames.Configuration;
 using ImageFrames.Ingest;
 using ImageFrames.Store;
 
@@ -21,6 +22,9 @@ public static class IngestVerb
             var id = parsed.GetValue(dataset);
             if (fromStdin && id is null) throw new UsageException("reading standard input needs --dataset ID");
             if (!fromStdin && !File.Exists(path)) throw new UsageException($"file: no such file '{path}'");
+            var options = cli.Get<FramesOptions>();
+            if ((long?)parsed.GetValue(chunkSize) * options.TargetWidth > FramesOptions.MaxBatchBytes)
+                throw new UsageException($"--chunk-size {parsed.GetValue(chunkSize)} × FRAMES_TARGET_WIDTH {options.TargetWidth} is above {FramesOptions.MaxBatchBytes} bytes per batch");
             await using var stream = fromStdin
                 ? Console.OpenStandardInput()
                 : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);

@@ -27,17 +27,27 @@ public static class RenderVerbs
         {
             var output = parsed.GetValue(w.Out)!;
             var chosen = parsed.GetValue(colormap);
-            var map = chosen ?? ColorMaps.Named["grayscale"];
             var rescale = parsed.GetValue(w.Rescale);
-            var json = output.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
-            var (window, range) = ReadWindow(cli, parsed, w, json);
-            Write(output, json
-                ? FramesJson.Write(window, new FramesJson.Page(range, window.Count, 0, chosen?.Name, chosen?.Table(rescale)))
-                : FrameRenderer.Render(window, map.Table(rescale), ImageFormat.Png));
+            if (output.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return WriteJson(cli, parsed, w, output, chosen, rescale);
+            var (window, _) = ReadWindow(cli, parsed, w);
+            Write(output, FrameRenderer.Render(window, (chosen ?? ColorMaps.Named["grayscale"]).Table(rescale), ImageFormat.Png));
             cli.Console.Out.WriteLine($"wrote {output}: {window.Count:N0} frames of dataset '{window.Dataset.Id}' ({window.Width} px wide)");
             return CommandLine.Ok;
         });
         return command;
+    }
+
+    /// <summary>Frames JSON of any size, streamed to the file a page at a time from one snapshot.</summary>
+    private static int WriteJson(CliContext cli, ParseResult parsed, WindowOptions w, string output, ColorMap? map, Rescale? rescale)
+    {
+        var (dataset, range) = (parsed.GetValue(w.Dataset)!, DepthRange(parsed, w));
+        var store = cli.Get<FrameStore>();
+        using var frames = store.StreamFrames(dataset, range, pageRows: 10_000) ?? throw NotFound(store, dataset);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        using (var file = new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            FramesJson.Write(file, frames.Dataset, frames.Pages(), new FramesJson.Page(range, frames.Total, 0, map?.Name, map?.Table(rescale)), frames.Total);
+        cli.Console.Out.WriteLine($"wrote {output}: {frames.Total:N0} frames of dataset '{frames.Dataset.Id}' ({frames.Dataset.Width} px wide)");
+        return CommandLine.Ok;
     }
 
     public static Command Gallery(CliContext cli)
@@ -64,7 +74,7 @@ public static class RenderVerbs
         {
             var chosen = parsed.GetValue(maps)!;
             var rescale = parsed.GetValue(w.Rescale);
-            var (window, _) = ReadWindow(cli, parsed, w, json: false);
+            var (window, _) = ReadWindow(cli, parsed, w);
             var output = parsed.GetValue(w.Out)!;
             Write(output, FrameRenderer.Gallery(window, chosen.Select(m => m.Table(rescale)).ToArray()));
             cli.Console.Out.WriteLine($"wrote {output}: {window.Count:N0} frames under {string.Join(", ", chosen.Select(m => m.Name))}");
@@ -73,20 +83,28 @@ public static class RenderVerbs
         return command;
     }
 
-    private static (FrameWindow Window, DepthRange Range) ReadWindow(CliContext cli, ParseResult parsed, WindowOptions w, bool json)
+    private static DepthRange DepthRange(ParseResult parsed, WindowOptions w)
+    {
+        var range = new DepthRange(parsed.GetValue(w.Min), parsed.GetValue(w.Max));
+        return range is { Min: { } lo, Max: { } hi } && lo > hi ? throw new UsageException($"--depth-min {lo} is above --depth-max {hi}") : range;
+    }
+
+    /// <summary>A window for a picture: within FRAMES_MAX_IMAGE_PIXELS, or a usage error saying how to narrow it.</summary>
+    private static (FrameWindow Window, DepthRange Range) ReadWindow(CliContext cli, ParseResult parsed, WindowOptions w)
     {
         var store = cli.Get<FrameStore>();
         var options = cli.Get<FramesOptions>();
         var dataset = parsed.GetValue(w.Dataset)!;
-        var range = new DepthRange(parsed.GetValue(w.Min), parsed.GetValue(w.Max));
-        if (range is { Min: { } lo, Max: { } hi } && lo > hi) throw new UsageException($"--depth-min {lo} is above --depth-max {hi}");
-        var maxRows = (int)Math.Min(int.MaxValue, options.MaxImagePixels / Math.Max(1, options.TargetWidth));
-        var window = store.ReadFrames(dataset, range, int.MaxValue, 0, json ? int.MaxValue : maxRows)
-                     ?? throw new DatasetNotFoundException($"no dataset '{dataset}'; have: {string.Join(", ", store.ListDatasets().Select(d => d.Id))}");
+        var range = DepthRange(parsed, w);
+        var maxRows = (int)(options.MaxImagePixels / options.TargetWidth);
+        var window = store.ReadFrames(dataset, range, maxRows, 0, maxRows) ?? throw NotFound(store, dataset);
         if (window.Total > window.Count)
             throw new UsageException($"{window.Total:N0} rows exceed the picture budget of {maxRows:N0} rows (FRAMES_MAX_IMAGE_PIXELS); narrow the depth window");
         return (window, range);
     }
+
+    private static DatasetNotFoundException NotFound(FrameStore store, string dataset) =>
+        new($"no dataset '{dataset}'; have: {string.Join(", ", store.ListDatasets().Select(d => d.Id))}");
 
     private static void Write(string output, byte[] bytes)
     {

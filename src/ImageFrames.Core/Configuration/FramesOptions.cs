@@ -26,6 +26,14 @@ public sealed class FramesOptions
     [ConfigurationKeyName("FRAMES_RECONCILE_SCHEDULE")] public string ReconcileSchedule { get; set; } = "0 */5 * * * *";
     [ConfigurationKeyName("ADMIN_TOKEN")] public string? AdminToken { get; set; }
 
+    /// <summary>Bytes of one batch handed from the parser to the writer (rows × stored width); three are in flight.</summary>
+    public const long MaxBatchBytes = 64L << 20;
+    /// <summary>Pixels one picture may hold: the window is one byte array, and its colour image three times that.</summary>
+    public const long MaxImagePixelsLimit = 500_000_000;
+
+    /// <summary>A shorter admin token could be guessed; the admin routes stay off (403) while none is set.</summary>
+    public const int MinAdminTokenLength = 32;
+
     /// <summary>Binds from configuration; throws <see cref="OptionsValidationException"/> listing every bad setting.</summary>
     public static FramesOptions From(IConfiguration configuration)
     {
@@ -45,15 +53,20 @@ public sealed class FramesOptions
             if (!Enum.IsDefined(o.Resampler)) errors.Add($"FRAMES_RESAMPLER must be one of {string.Join(", ", Enum.GetNames<Resampler>())}.");
             if (string.IsNullOrWhiteSpace(o.InputContainer)) errors.Add("FRAMES_INPUT_CONTAINER must name a blob container.");
             if (o.ChunkSize is < 1 or > 1_000_000) errors.Add($"FRAMES_CHUNK_SIZE must be 1..1000000, was {o.ChunkSize}.");
+            else if ((long)o.ChunkSize * o.TargetWidth > MaxBatchBytes)
+                errors.Add($"FRAMES_CHUNK_SIZE × FRAMES_TARGET_WIDTH must be at most {MaxBatchBytes} bytes per batch, was {o.ChunkSize} × {o.TargetWidth} = {(long)o.ChunkSize * o.TargetWidth}.");
             if (o.MaxCsvBytes < 1) errors.Add("FRAMES_MAX_CSV_BYTES must be positive.");
-            if (o.MaxColumns < 1) errors.Add("FRAMES_MAX_COLUMNS must be positive.");
+            if (o.MaxColumns is < 1 or > 100_000) errors.Add($"FRAMES_MAX_COLUMNS must be 1..100000, was {o.MaxColumns}.");
             if (o.MaxRows < 1) errors.Add("FRAMES_MAX_ROWS must be positive.");
-            if (o.BusyTimeoutSeconds < 1) errors.Add("FRAMES_BUSY_TIMEOUT_SECONDS must be positive.");
-            if (o.AbandonedAfterSeconds < 60) errors.Add($"FRAMES_ABANDONED_AFTER_SECONDS must be at least 60, was {o.AbandonedAfterSeconds}.");
+            if (o.BusyTimeoutSeconds is < 1 or > 86_400) errors.Add($"FRAMES_BUSY_TIMEOUT_SECONDS must be 1..86400, was {o.BusyTimeoutSeconds}.");
+            if (o.AbandonedAfterSeconds is < 60 or > 604_800) errors.Add($"FRAMES_ABANDONED_AFTER_SECONDS must be 60..604800, was {o.AbandonedAfterSeconds}.");
             if (o.CacheMaxBytes < 0) errors.Add("FRAMES_CACHE_MAX_BYTES must be zero (off) or positive.");
             if (o.ReconcileSchedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length != 6)
                 errors.Add($"FRAMES_RECONCILE_SCHEDULE must be a six-field NCRONTAB expression, was '{o.ReconcileSchedule}'.");
-            if (o.MaxImagePixels < 1) errors.Add("FRAMES_MAX_IMAGE_PIXELS must be positive.");
+            if (!string.IsNullOrEmpty(o.AdminToken) && o.AdminToken.Length < MinAdminTokenLength)
+                errors.Add($"ADMIN_TOKEN must be at least {MinAdminTokenLength} characters (e.g. openssl rand -hex 32), was {o.AdminToken.Length}; leave it unset to keep the admin routes off.");
+            if (o.MaxImagePixels < o.TargetWidth || o.MaxImagePixels > MaxImagePixelsLimit)
+                errors.Add($"FRAMES_MAX_IMAGE_PIXELS must be {o.TargetWidth} (one row) ..{MaxImagePixelsLimit}, was {o.MaxImagePixels}.");
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
     }

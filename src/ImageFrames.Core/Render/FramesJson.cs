@@ -14,46 +14,74 @@ public static class FramesJson
 
     public static byte[] Write(FrameWindow window, Page page)
     {
-        var text = new byte[2 + window.Width * 4]; // "[" + up to "255," per pixel + "]"
         // Sized for the worst case (every grey 3 digits + comma, long depths) so the buffer never regrows.
         var buffer = new ArrayBufferWriter<byte>(512 + window.Count * (window.Width * 4 + 64));
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteStartArray("frames");
-            for (var i = 0; i < window.Count; i++)
-            {
-                json.WriteStartObject();
-                json.WritePropertyName("depth");
-                WriteDepth(json, window.Depths[i]);
-                json.WritePropertyName("pixels");
-                WritePixels(json, window.Row(i), text);
-                if (page.Table is { } table)
-                {
-                    json.WriteNumber("width", window.Width);
-                    json.WriteNumber("height", 1);
-                    json.WriteBase64String("image_png_base64", FrameRenderer.RenderRow(window.Row(i), table));
-                }
-                json.WriteEndObject();
-            }
+            WriteFrames(json, window, page.Table);
             json.WriteEndArray();
-
-            json.WriteStartObject("metadata");
-            json.WriteString("dataset", window.Dataset.Id);
-            json.WriteNumber("version", window.Dataset.Version);
-            json.WriteNumber("width", window.Width);
-            json.WriteNumber("count", window.Count);
-            json.WriteNumber("total", window.Total);
-            WriteBound(json, "depth_min", page.Range.Min);
-            WriteBound(json, "depth_max", page.Range.Max);
-            json.WriteNumber("limit", page.Limit);
-            json.WriteNumber("offset", page.Offset);
-            json.WriteBoolean("has_more", page.Offset + window.Count < window.Total);
-            if (page.ColorMapName is { } name) json.WriteString("colormap", name);
-            json.WriteEndObject();
+            WriteMetadata(json, window.Dataset, page, window.Count, window.Total);
             json.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The same envelope written to a stream page by page, for windows of any size (the CLI's
+    /// <c>render --out FILE.json</c>): <paramref name="pages"/> yields consecutive windows of one version.</summary>
+    public static void Write(Stream output, DatasetInfo dataset, IEnumerable<FrameWindow> pages, Page page, int total)
+    {
+        using var json = new Utf8JsonWriter(output);
+        json.WriteStartObject();
+        json.WriteStartArray("frames");
+        var count = 0;
+        foreach (var window in pages)
+        {
+            WriteFrames(json, window, page.Table);
+            count += window.Count;
+            json.Flush(); // one page in memory at a time
+        }
+        json.WriteEndArray();
+        WriteMetadata(json, dataset, page with { Limit = count }, count, total);
+        json.WriteEndObject();
+    }
+
+    private static void WriteFrames(Utf8JsonWriter json, FrameWindow window, Rgb24[]? table)
+    {
+        var text = new byte[2 + window.Width * 4]; // "[" + up to "255," per pixel + "]"
+        for (var i = 0; i < window.Count; i++)
+        {
+            json.WriteStartObject();
+            json.WritePropertyName("depth");
+            WriteDepth(json, window.Depths[i]);
+            json.WritePropertyName("pixels");
+            WritePixels(json, window.Row(i), text);
+            if (table is not null)
+            {
+                json.WriteNumber("width", window.Width);
+                json.WriteNumber("height", 1);
+                json.WriteBase64String("image_png_base64", FrameRenderer.RenderRow(window.Row(i), table));
+            }
+            json.WriteEndObject();
+        }
+    }
+
+    private static void WriteMetadata(Utf8JsonWriter json, DatasetInfo dataset, Page page, int count, int total)
+    {
+        json.WriteStartObject("metadata");
+        json.WriteString("dataset", dataset.Id);
+        json.WriteNumber("version", dataset.Version);
+        json.WriteNumber("width", dataset.Width);
+        json.WriteNumber("count", count);
+        json.WriteNumber("total", total);
+        WriteBound(json, "depth_min", page.Range.Min);
+        WriteBound(json, "depth_max", page.Range.Max);
+        json.WriteNumber("limit", page.Limit);
+        json.WriteNumber("offset", page.Offset);
+        json.WriteBoolean("has_more", page.Offset + count < total);
+        if (page.ColorMapName is { } name) json.WriteString("colormap", name);
+        json.WriteEndObject();
     }
 
     private static readonly byte[][] GreyText = Enumerable.Range(0, 256).Select(v => System.Text.Encoding.ASCII.GetBytes(v.ToString(CultureInfo.InvariantCulture))).ToArray();

@@ -223,6 +223,41 @@ public sealed class FrameStore
         return new FrameWindow(dataset, total, depths, pixels, take);
     }
 
+    /// <summary>
+    /// A window of any size as consecutive pages of <paramref name="pageRows"/> rows, all from one snapshot
+    /// (one read transaction held until disposed), so a version published meanwhile never mixes in; null for
+    /// an unknown dataset. Memory stays at one page whatever the window.
+    /// </summary>
+    public FrameStream? StreamFrames(string datasetId, DepthRange range, int pageRows)
+    {
+        var connection = Open();
+        try
+        {
+            var tx = connection.BeginTransaction(deferred: true);
+            var dataset = FindDataset(connection, tx, datasetId);
+            if (dataset is null)
+            {
+                connection.Dispose();
+                return null;
+            }
+            using var count = connection.CreateCommand();
+            count.Transaction = tx;
+            count.CommandText = "SELECT count(*) FROM frames WHERE version = $v AND depth BETWEEN $min AND $max";
+            BindRange(count, dataset.Version, range);
+            var total = Convert.ToInt32(count.ExecuteScalar());
+            var rows = connection.CreateCommand();
+            rows.Transaction = tx;
+            rows.CommandText = "SELECT depth, pixels FROM frames WHERE version = $v AND depth BETWEEN $min AND $max ORDER BY depth";
+            BindRange(rows, dataset.Version, range);
+            return new FrameStream(connection, tx, rows, dataset, total, pageRows);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     private static void BindRange(SqliteCommand command, long version, DepthRange range)
     {
         command.Parameters.AddWithValue("$v", version);

@@ -53,3 +53,45 @@ public sealed class FrameWindow(DatasetInfo dataset, int total, double[] depths,
     public ReadOnlySpan<byte> Pixels => pixels.AsSpan(0, Count * Width);
     public ReadOnlySpan<byte> Row(int index) => pixels.AsSpan(index * Width, Width);
 }
+
+/// <summary>The pages of one snapshot of a window (see <see cref="FrameStore.StreamFrames"/>); read once, then dispose.</summary>
+public sealed class FrameStream : IDisposable
+{
+    private readonly Microsoft.Data.Sqlite.SqliteConnection _connection;
+    private readonly Microsoft.Data.Sqlite.SqliteTransaction _tx;
+    private readonly Microsoft.Data.Sqlite.SqliteCommand _rows;
+    private readonly int _pageRows;
+
+    internal FrameStream(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction tx,
+        Microsoft.Data.Sqlite.SqliteCommand rows, DatasetInfo dataset, int total, int pageRows)
+    {
+        (_connection, _tx, _rows, Dataset, Total, _pageRows) = (connection, tx, rows, dataset, total, pageRows);
+    }
+
+    public DatasetInfo Dataset { get; }
+    public int Total { get; }
+
+    public IEnumerable<FrameWindow> Pages()
+    {
+        using var reader = _rows.ExecuteReader();
+        var depths = new double[_pageRows];
+        var pixels = new byte[_pageRows * Dataset.Width];
+        var n = 0;
+        while (reader.Read())
+        {
+            depths[n] = reader.GetDouble(0);
+            reader.GetFieldValue<byte[]>(1).CopyTo(pixels, n * Dataset.Width);
+            if (++n < _pageRows) continue;
+            yield return new FrameWindow(Dataset, Total, depths, pixels, n); // the buffers are reused for the next page
+            n = 0;
+        }
+        if (n > 0) yield return new FrameWindow(Dataset, Total, depths, pixels, n);
+    }
+
+    public void Dispose()
+    {
+        _rows.Dispose();
+        _tx.Dispose();
+        _connection.Dispose();
+    }
+}
