@@ -13,7 +13,7 @@ public sealed class ApiResult(ApiResponse response) : IActionResult
         var http = context.HttpContext;
         var request = http.Request;
         var headers = http.Response.Headers;
-        headers["X-Request-ID"] = RequestId(request);
+        headers["X-Request-ID"] = RequestId(http);
         headers[HeaderNames.XContentTypeOptions] = "nosniff";
         headers[HeaderNames.CacheControl] = response.CacheControl;
         if (response.Headers is not null)
@@ -24,7 +24,7 @@ public sealed class ApiResult(ApiResponse response) : IActionResult
         if (etag is not null)
         {
             headers[HeaderNames.ETag] = etag;
-            if (HttpMethods.IsGet(request.Method) && request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
+            if (HttpMethods.IsGet(request.Method) && Matches(request.Headers.IfNoneMatch, etag))
             {
                 http.Response.StatusCode = StatusCodes.Status304NotModified;
                 return;
@@ -40,12 +40,24 @@ public sealed class ApiResult(ApiResponse response) : IActionResult
     private static string BodyTag(byte[] body) =>
         $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body).AsSpan(0, 12))}\"";
 
-    /// <summary>The caller's X-Request-ID when it is a sane token, else a new one, so logs can be correlated.</summary>
-    public static string RequestId(HttpRequest request)
+    /// <summary>If-None-Match uses the weak comparison (RFC 9110 §13.1.2): <c>W/"x"</c> matches <c>"x"</c>; a list
+    /// matches when any member does; <c>*</c> matches anything; a malformed header matches nothing.</summary>
+    private static bool Matches(Microsoft.Extensions.Primitives.StringValues ifNoneMatch, string etag) =>
+        EntityTagHeaderValue.TryParseList(ifNoneMatch, out var tags)
+        && tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(EntityTagHeaderValue.Parse(etag), useStrongComparison: false));
+
+    private const string RequestIdItem = "ImageFrames.RequestId";
+
+    /// <summary>This request's id, chosen once and kept on the context so the log line and the response header
+    /// agree: the caller's X-Request-ID when it is a sane token, else a new one.</summary>
+    public static string RequestId(HttpContext http)
     {
-        var given = request.Headers["X-Request-ID"].ToString();
-        return given.Length is > 0 and <= 128 && given.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+        if (http.Items[RequestIdItem] is string known) return known;
+        var given = http.Request.Headers["X-Request-ID"].ToString();
+        var id = given.Length is > 0 and <= 128 && given.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
             ? given
             : Guid.NewGuid().ToString("N");
+        http.Items[RequestIdItem] = id;
+        return id;
     }
 }

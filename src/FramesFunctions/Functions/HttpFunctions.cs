@@ -93,8 +93,7 @@ internal static class Guard
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var id = ApiResult.RequestId(req);
-            req.Headers["X-Request-ID"] = id;
+            var id = ApiResult.RequestId(req.HttpContext);
             var unavailable = e is Microsoft.Data.Sqlite.SqliteException or IOException;
             logger.LogError(e, "Request {RequestId} {Method} {Path} failed", id, req.Method, req.Path);
             return new ApiResult(ApiResponse.Problem(unavailable ? 503 : 500, unavailable ? "Service unavailable" : "Internal error",
