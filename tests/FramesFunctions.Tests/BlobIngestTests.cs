@@ -78,6 +78,29 @@ public sealed class BlobIngestTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains("line 3", last.Error);
     }
 
+    /// <summary>a/img.csv and b/IMG.CSV both map to dataset "img": the second is rejected naming both, and the
+    /// first blob can still replace its own dataset.</summary>
+    [Fact]
+    public async Task ABlobNeverReplacesADatasetFromAnotherBlobPath()
+    {
+        var function = new IngestBlobFunction(_db.Ingest);
+        var first = await UploadAsync("a/img.csv", Encoding.UTF8.GetBytes(Csv.Of(4, ("1", 1))));
+        await function.Run(first, "a/img.csv", default);
+        var second = await UploadAsync("b/IMG.CSV", Encoding.UTF8.GetBytes(Csv.Of(4, ("1", 2), ("2", 2))));
+        await function.Run(second, "b/IMG.CSV", default); // completes: a retry would be rejected the same way
+
+        var dataset = _db.Store.FindDataset("img")!;
+        Assert.Equal(($"{_db.Options.InputContainer}/a/img.csv", 1), (dataset.SourceName, dataset.RowCount));
+        var rejected = _db.Store.IngestionLog("img")[0];
+        Assert.Equal("rejected", rejected.Status);
+        Assert.Contains("a/img.csv", rejected.Error);
+        Assert.Contains("b/IMG.CSV", rejected.Error);
+
+        await first.UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(Csv.Of(4, ("1", 3), ("2", 3), ("3", 3)))), overwrite: true);
+        await function.Run(first, "a/img.csv", default);
+        Assert.Equal(3, _db.Store.FindDataset("img")!.RowCount);
+    }
+
     [Fact]
     public async Task ABlobWithAnInvalidNameIsRejectedNotRetried()
     {

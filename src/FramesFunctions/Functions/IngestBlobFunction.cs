@@ -16,6 +16,6 @@ public sealed class IngestBlobFunction(IngestService ingest)
         string name, CancellationToken cancellationToken)
     {
         await using var content = await blob.OpenReadAsync(cancellationToken: cancellationToken);
-        await ingest.IngestAsync(content, null, $"{blob.BlobContainerName}/{name}", ct: cancellationToken);
+        await ingest.IngestAsync(content, null, $"{blob.BlobContainerName}/{name}", ct: cancellationToken, sameSourceOnly: true);
     }
 }

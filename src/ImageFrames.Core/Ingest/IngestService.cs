@@ -29,9 +29,11 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
     /// by <paramref name="sourceName"/> without its extension. A file that fails validation returns a
     /// <see cref="IngestStatus.Rejected"/> result (it would fail the same way again); anything else that goes
     /// wrong (storage, database) is logged as failed and rethrown so the caller's retry policy can act.
+    /// With <paramref name="sameSourceOnly"/> (blobs, whose ids come from their names), a dataset that came
+    /// from a different source is never replaced: the attempt is rejected naming both.
     /// </summary>
     public async Task<IngestResult> IngestAsync(Stream csv, string? datasetId, string sourceName,
-        int? chunkSize = null, IProgress<IngestProgress>? progress = null, CancellationToken ct = default)
+        int? chunkSize = null, IProgress<IngestProgress>? progress = null, CancellationToken ct = default, bool sameSourceOnly = false)
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
@@ -48,6 +50,9 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
             id = datasetId ?? sourceName; // logged under the name it was given
             return Finish(IngestStatus.Rejected, null, e.Message);
         }
+        // Checked again when publishing (another source may get there first); here it spares reading the file.
+        if (sameSourceOnly && store.FindDataset(id) is { } existing && existing.SourceName != sourceName)
+            return Finish(IngestStatus.Rejected, null, SourceConflict(existing.SourceName));
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var free = Channel.CreateBounded<FrameBatch>(BatchesInFlight);
@@ -108,7 +113,12 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
             var sha = input.FinishHash();
             var content = new DatasetContent(sourceName, input.BytesRead, sha, reader!.SourceWidth, reader.TargetWidth,
                 options.Resampler.ToString().ToLowerInvariant(), reader.Rows, reader.SkippedRows, reader.DepthMin, reader.DepthMax);
-            return Report(writer!.Publish(content, DateTimeOffset.UtcNow) ? IngestStatus.Succeeded : IngestStatus.Unchanged, sha, null);
+            return writer!.Publish(content, DateTimeOffset.UtcNow, sameSourceOnly) switch
+            {
+                PublishOutcome.Published => Report(IngestStatus.Succeeded, sha, null),
+                PublishOutcome.Unchanged => Report(IngestStatus.Unchanged, sha, null),
+                _ => Finish(IngestStatus.Rejected, sha, SourceConflict(store.FindDataset(id)?.SourceName)),
+            };
         }
         finally
         {
@@ -126,6 +136,10 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
                 reader?.Rows, reader?.SkippedRows, status.ToString().ToLowerInvariant(), message));
             return Report(status, sha, message);
         }
+
+        string SourceConflict(string? holder) =>
+            $"dataset '{id}' already holds '{holder}'; '{sourceName}' maps to the same id (folders and case are dropped) and would replace it: " +
+            "rename one of the blobs, or delete the dataset first";
 
         IngestResult Report(IngestStatus status, string? sha, string? message)
         {

@@ -34,7 +34,7 @@ public sealed class ReconcileService(BlobServiceClient? blobs, FrameStore store,
             try
             {
                 await using var content = await container.GetBlobClient(item.Name).OpenReadAsync(cancellationToken: ct);
-                await ingest.IngestAsync(content, null, source, ct: ct);
+                await ingest.IngestAsync(content, null, source, ct: ct, sameSourceOnly: true);
                 ingested++;
             }
             catch (IngestFailedException e)

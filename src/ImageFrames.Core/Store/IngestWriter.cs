@@ -8,6 +8,9 @@ public sealed record DatasetContent(
     string SourceName, long SourceBytes, string Sha256, int SourceWidth, int Width, string Resampler,
     int RowCount, int SkippedRows, double DepthMin, double DepthMax);
 
+/// <summary>What <see cref="IngestWriter.Publish"/> did.</summary>
+public enum PublishOutcome { Published, Unchanged, SourceConflict }
+
 /// <summary>How an ingest that published nothing ended, for its log entry.</summary>
 public sealed record IngestEnd(IngestStatus Status, long SourceBytes, string? Sha256, int? Rows, int? Skipped, string? Error, DateTimeOffset FinishedAt);
 
@@ -99,16 +102,19 @@ public sealed class IngestWriter : IDisposable
     }
 
     /// <summary>
-    /// Makes the written version the dataset's visible one. Returns false, logging the attempt as unchanged and
-    /// retiring its rows, when the dataset already holds the same content stored the same way.
+    /// Makes the written version the dataset's visible one. Logs the attempt as unchanged and retires its rows
+    /// when the dataset already holds the same content stored the same way. With
+    /// <paramref name="sameSourceOnly"/> (blob ingests), a dataset that came from another source is never
+    /// replaced: the caller rejects the attempt (<see cref="PublishOutcome.SourceConflict"/>, nothing written).
     /// </summary>
-    public bool Publish(DatasetContent content, DateTimeOffset finishedAt)
+    public PublishOutcome Publish(DatasetContent content, DateTimeOffset finishedAt, bool sameSourceOnly = false)
     {
         bool published;
         using (var tx = _connection.BeginTransaction(deferred: false))
         {
             EnsureRunning(tx);
             var current = FrameStore.FindDataset(_connection, tx, _datasetId);
+            if (sameSourceOnly && current is not null && current.SourceName != content.SourceName) return PublishOutcome.SourceConflict;
             published = current is null || current.Sha256 != content.Sha256 || current.Width != content.Width || current.Resampler != content.Resampler;
             if (published)
             {
@@ -145,7 +151,7 @@ public sealed class IngestWriter : IDisposable
         _ended = true;
         if (published) _store.OnDatasetChanged(_datasetId);
         _store.PurgeRetired();
-        return published;
+        return published ? PublishOutcome.Published : PublishOutcome.Unchanged;
     }
 
     /// <summary>Ends an ingest that publishes nothing (rejected, failed): logs how, and removes its rows.</summary>
