@@ -8,6 +8,7 @@ using ImageFrames.Sample;
 using ImageFrames.Serve;
 using ImageFrames.Store;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 // Whole-file benchmark: generates inputs with `frames sample`'s generator (200 grey columns, depth step 0.1),
@@ -70,7 +71,7 @@ static async Task<int> RunStage(string stage, string csv, string db) => stage sw
 static async Task<int> Ingest(string csv, string db)
 {
     var options = new FramesOptions { DatabasePath = db };
-    var ingest = new IngestService(new FrameStore(options), options, NullLogger<IngestService>.Instance);
+    var ingest = new IngestService(new FrameStore(options), options, Metrics(), NullLogger<IngestService>.Instance);
     await using var stream = new FileStream(csv, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
     var result = await ingest.IngestAsync(stream, "bench", "bench.csv");
     if (result.Status != ImageFrames.Store.IngestStatus.Succeeded) throw new InvalidOperationException(result.Error);
@@ -91,7 +92,7 @@ static void QueryBench(string folder, int rows, int iterations)
 {
     var options = new FramesOptions { DatabasePath = Path.Combine(folder, $"bench{rows}-1.db"), CacheMaxBytes = 256 << 20 };
     var store = new FrameStore(options);
-    var api = new FramesApi(store, new IngestService(store, options, NullLogger<IngestService>.Instance), new ResponseCache(options, store), options);
+    var api = new FramesApi(store, new IngestService(store, options, Metrics(), NullLogger<IngestService>.Instance), new ResponseCache(options, store), options);
     Console.WriteLine($"| query ({rows:N0}-row dataset, {iterations} requests each) | mean ms | p99 ms | of which GC pauses, ms |");
     Console.WriteLine("|---|---:|---:|---:|");
     // Windows start at a different depth on every request, so each one misses the cache.
@@ -126,6 +127,10 @@ static void QueryBench(string folder, int rows, int iterations)
         Console.WriteLine($"| {name} | {times.Average():F3} | {times[(int)(times.Count * 0.99)]:F3} | {gcPerRequest:F3} |");
     }
 }
+
+static FramesMetrics Metrics() =>
+    new(new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()
+        .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
 
 static void Generate(string path, int rows)
 {

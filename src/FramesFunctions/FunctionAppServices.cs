@@ -3,6 +3,7 @@ using ImageFrames.Functions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ImageFrames;
 
@@ -27,5 +28,15 @@ public static class FunctionAppServices
         if (string.IsNullOrWhiteSpace(configuration[ApplicationInsightsSetting])) return;
         services.AddApplicationInsightsTelemetryWorkerService();
         services.ConfigureFunctionsApplicationInsights();
+        // The Application Insights logger provider adds a rule that drops everything below Warning; without
+        // removing it the Information-level ingest and sweep lines never reach Application Insights (the worker
+        // documentation's own advice). host.json and app settings still decide the levels.
+        services.Configure<LoggerFilterOptions>(options =>
+        {
+            var warningOnly = options.Rules.FirstOrDefault(rule => rule.ProviderName == ApplicationInsightsLoggerProvider);
+            if (warningOnly is not null) options.Rules.Remove(warningOnly);
+        });
     }
+
+    private const string ApplicationInsightsLoggerProvider = "Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider";
 }

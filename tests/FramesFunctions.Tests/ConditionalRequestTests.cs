@@ -38,7 +38,7 @@ public sealed class ConditionalRequestTests : IAsyncLifetime
     public async Task AFailureLogsTheIdTheResponseCarries()
     {
         var logs = new CapturingLogger();
-        var functions = new HttpFunctions(_http.Api, logs);
+        var functions = new HttpFunctions(_http.Api, _http.Db.Metrics, logs);
         File.Delete(_http.Db.Options.DatabasePath); // the next read fails inside the store
         Directory.CreateDirectory(_http.Db.Options.DatabasePath); // a folder where the file was: SQLite cannot open it
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

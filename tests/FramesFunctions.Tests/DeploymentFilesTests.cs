@@ -15,7 +15,7 @@ public sealed class DeploymentFilesTests
     /// <summary>Every key the app binds, from the [ConfigurationKeyName] attributes of its options.</summary>
     private static readonly string[] AppSettings = typeof(FramesOptions).GetProperties()
         .Select(p => p.GetCustomAttribute<ConfigurationKeyNameAttribute>()!.Name)
-        .Append(ServiceRegistration.StorageConnectionSetting).Append(FunctionAppServices.ApplicationInsightsSetting).Append("FUNCTIONS_WORKER_RUNTIME").ToArray();
+        .Append(StorageClient.Section).Append(FunctionAppServices.ApplicationInsightsSetting).Append("FUNCTIONS_WORKER_RUNTIME").ToArray();
 
     private static YamlMappingNode Compose()
     {

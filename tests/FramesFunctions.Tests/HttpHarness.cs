@@ -22,8 +22,8 @@ public sealed class HttpHarness : IDisposable
         Db = new TempDatabase(configure);
         Cache = new ResponseCache(Db.Options, Db.Store);
         Api = new FramesApi(Db.Store, Db.Ingest, Cache, Db.Options);
-        Functions = new HttpFunctions(Api, NullLogger<HttpFunctions>.Instance);
-        Admin = new AdminFunctions(Api, Db.Options, NullLogger<AdminFunctions>.Instance);
+        Functions = new HttpFunctions(Api, Db.Metrics, NullLogger<HttpFunctions>.Instance);
+        Admin = new AdminFunctions(Api, Db.Options, Db.Metrics, NullLogger<AdminFunctions>.Instance);
     }
 
     public static HttpRequest Request(string method = "GET", string query = "", IDictionary<string, string>? headers = null, byte[]? body = null)

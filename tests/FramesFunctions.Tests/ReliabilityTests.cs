@@ -2,6 +2,8 @@ using System.Text;
 using ImageFrames.Functions;
 using Microsoft.Extensions.Logging;
 using ImageFrames.Store;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ImageFrames.Tests;
 
@@ -116,24 +118,41 @@ public sealed class SecurityTests
         Assert.Equal(1, http.Db.Store.ReadFrames("kept", DepthRange.All, 10, 0)!.Total);
     }
 
+    /// <summary>The function app's own container (every registration, Trace-level logging) handles admin
+    /// requests that succeed, get rejected, carry a wrong token, and fail inside the store (the error path logs
+    /// the request): no log line carries the token.</summary>
     [Fact]
     public async Task TheAdminTokenNeverReachesTheLogs()
     {
-        const string token = "super-secret-admin-token-4711";
+        const string token = "super-secret-admin-token-4711-0123456789";
         var logs = new CapturingLoggerProvider();
-        using var factory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
-        using var db = new TempDatabase(o => o.AdminToken = token);
-        var api = new Serve.FramesApi(db.Store, new Ingest.IngestService(db.Store, db.Options, factory.CreateLogger<Ingest.IngestService>()),
-            new Serve.ResponseCache(db.Options, db.Store), db.Options);
-        var admin = new AdminFunctions(api, db.Options, factory.CreateLogger<AdminFunctions>());
+        using var db = new TempDatabase();
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FRAMES_DB_PATH"] = db.Options.DatabasePath,
+            ["ADMIN_TOKEN"] = token,
+        }).Build();
+        await using var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection()
+            .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace))
+            .AddImageFramesFunctions(configuration)
+            .BuildServiceProvider();
+        var admin = Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<AdminFunctions>(services);
 
-        foreach (var (given, body) in new[] { (token, Csv.Of(2, ("1", 1))), (token, "depth,a\n1,x\n"), (token + "-wrong", "x") })
+        async Task Post(string given, string body)
         {
             var request = HttpHarness.Request("POST", $"token={token}", new Dictionary<string, string> { ["X-Admin-Token"] = given }, System.Text.Encoding.UTF8.GetBytes(body));
             await HttpHarness.SendAsync(request, await admin.IngestDataset(request, "logged"));
         }
+        await Post(token, Csv.Of(2, ("1", 1)));
+        await Post(token, "depth,a\n1,x\n");
+        await Post(token + "-wrong", "x");
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(db.Options.DatabasePath);
+        Directory.CreateDirectory(db.Options.DatabasePath); // the database cannot be opened: the failure path logs the request
+        await Post(token, Csv.Of(2, ("1", 2)));
 
-        Assert.NotEmpty(logs.Messages);
+        Assert.Contains(logs.Messages, m => m.Contains("logged")); // the ingest lines were captured
+        Assert.Contains(logs.Messages, m => m.Contains("failed"));
         Assert.DoesNotContain(logs.Messages, m => m.Contains("secret-admin-token"));
     }
 

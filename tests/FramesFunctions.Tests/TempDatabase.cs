@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using ImageFrames.Configuration;
 using ImageFrames.Ingest;
 using ImageFrames.Store;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageFrames.Tests;
@@ -13,13 +15,17 @@ public sealed class TempDatabase : IDisposable
     public FramesOptions Options { get; }
     public FrameStore Store { get; }
     public IngestService Ingest { get; }
+    /// <summary>This database's own meters (an IMeterFactory of its own), so tests can listen to just them.</summary>
+    public IMeterFactory MeterFactory { get; } = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+    public FramesMetrics Metrics { get; }
 
     public TempDatabase(Action<FramesOptions>? configure = null)
     {
         Options = new FramesOptions { DatabasePath = Path.Combine(Folder, "frames.db"), BusyTimeoutSeconds = 30 };
         configure?.Invoke(Options);
         Store = new FrameStore(Options);
-        Ingest = new IngestService(Store, Options, NullLogger<IngestService>.Instance);
+        Metrics = new FramesMetrics(MeterFactory);
+        Ingest = new IngestService(Store, Options, Metrics, NullLogger<IngestService>.Instance);
     }
 
     public Task<IngestResult> IngestTextAsync(string csv, string dataset = "test") =>

@@ -1,3 +1,4 @@
+using ImageFrames.Configuration;
 using ImageFrames.Serve;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -7,55 +8,55 @@ using Microsoft.Extensions.Logging;
 namespace ImageFrames.Functions;
 
 /// <summary>The public read routes: each one only hands its request to <see cref="FramesApi"/>.</summary>
-public sealed class HttpFunctions(FramesApi api, ILogger<HttpFunctions> logger)
+public sealed class HttpFunctions(FramesApi api, FramesMetrics metrics, ILogger<HttpFunctions> logger)
 {
     [Function("Health")]
     public Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req) =>
-        Guard.RunAsync(logger, req, () => api.HealthAsync(req.HttpContext.RequestAborted));
+        Guard.RunAsync(metrics, logger, req, () => api.HealthAsync(req.HttpContext.RequestAborted));
 
     [Function("ListDatasets")]
     public IActionResult ListDatasets([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets")] HttpRequest req) =>
-        Guard.Run(logger, req, api.Datasets);
+        Guard.Run(metrics, logger, req, api.Datasets);
 
     [Function("GetDataset")]
     public IActionResult GetDataset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}")] HttpRequest req, string id) =>
-        Guard.Run(logger, req, () => api.Dataset(id));
+        Guard.Run(metrics, logger, req, () => api.Dataset(id));
 
     [Function("GetFrames")]
     public IActionResult GetFrames([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames")] HttpRequest req) =>
-        Guard.Run(logger, req, () => api.Frames(req.Query));
+        Guard.Run(metrics, logger, req, () => api.Frames(req.Query));
 
     [Function("GetFramesImage")]
     public IActionResult GetFramesImage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/image")] HttpRequest req) =>
-        Guard.Run(logger, req, () => api.FramesImage(req.Query));
+        Guard.Run(metrics, logger, req, () => api.FramesImage(req.Query));
 
     [Function("ListColormaps")]
     public IActionResult ListColormaps([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "colormaps")] HttpRequest req) =>
-        Guard.Run(logger, req, api.ColorMapList);
+        Guard.Run(metrics, logger, req, api.ColorMapList);
 
     [Function("GetColormap")]
     public IActionResult GetColormap([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "colormaps/{name}")] HttpRequest req, string name) =>
-        Guard.Run(logger, req, () => api.ColorMap(name, req.Query));
+        Guard.Run(metrics, logger, req, () => api.ColorMap(name, req.Query));
 
     [Function("CacheStats")]
     public IActionResult CacheStats([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cache/stats")] HttpRequest req) =>
-        Guard.Run(logger, req, api.CacheStatistics);
+        Guard.Run(metrics, logger, req, api.CacheStatistics);
 
     [Function("OpenApi")]
     public IActionResult OpenApi([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest req) =>
-        Guard.Run(logger, req, () => Docs.OpenApi);
+        Guard.Run(metrics, logger, req, () => Docs.OpenApi);
 
     [Function("Docs")]
     public IActionResult DocsPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest req) =>
-        Guard.Run(logger, req, () => Docs.Page);
+        Guard.Run(metrics, logger, req, () => Docs.Page);
 }
 
 /// <summary>Admin routes: a Functions key (AuthorizationLevel.Function) and the X-Admin-Token header.</summary>
-public sealed class AdminFunctions(FramesApi api, Configuration.FramesOptions options, ILogger<AdminFunctions> logger)
+public sealed class AdminFunctions(FramesApi api, FramesOptions options, FramesMetrics metrics, ILogger<AdminFunctions> logger)
 {
     [Function("IngestDataset")]
     public Task<IActionResult> IngestDataset([HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{id}")] HttpRequest req, string id) =>
-        Guard.RunAsync(logger, req, () =>
+        Guard.RunAsync(metrics, logger, req, () =>
         {
             if (api.Authorize(req.Headers) is { } refusal) return Task.FromResult(refusal);
             // The worker's Kestrel stops bodies at 30 MB by default; CSVs may be far larger, and the ingest
@@ -67,27 +68,27 @@ public sealed class AdminFunctions(FramesApi api, Configuration.FramesOptions op
 
     [Function("DeleteDataset")]
     public IActionResult DeleteDataset([HttpTrigger(AuthorizationLevel.Function, "delete", Route = "datasets/{id}")] HttpRequest req, string id) =>
-        Guard.Run(logger, req, () => api.Authorize(req.Headers) ?? api.Delete(id));
+        Guard.Run(metrics, logger, req, () => api.Authorize(req.Headers) ?? api.Delete(id));
 
     [Function("ClearCache")]
     public IActionResult ClearCache([HttpTrigger(AuthorizationLevel.Function, "delete", Route = "cache")] HttpRequest req) =>
-        Guard.Run(logger, req, () => api.Authorize(req.Headers) ?? api.ClearCache());
+        Guard.Run(metrics, logger, req, () => api.Authorize(req.Headers) ?? api.ClearCache());
 }
 
 /// <summary>The last line of defence: a fault becomes a problem body without internals, logged with the request id.</summary>
 internal static class Guard
 {
-    public static IActionResult Run(ILogger logger, HttpRequest req, Func<ApiResponse> handle) =>
-        RunAsync(logger, req, () => Task.FromResult(handle())).GetAwaiter().GetResult();
+    public static IActionResult Run(FramesMetrics metrics, ILogger logger, HttpRequest req, Func<ApiResponse> handle) =>
+        RunAsync(metrics, logger, req, () => Task.FromResult(handle())).GetAwaiter().GetResult();
 
-    public static async Task<IActionResult> RunAsync(ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle)
+    public static async Task<IActionResult> RunAsync(FramesMetrics metrics, ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             var response = await handle();
             // Tagged by status only: paths carry client-chosen ids, which would make the tag set unbounded.
-            Configuration.Telemetry.RequestDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            metrics.RequestDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 new KeyValuePair<string, object?>("status", response.Status));
             return new ApiResult(response);
         }

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Azure.Storage.Blobs;
 using ImageFrames.Configuration;
 using ImageFrames.Parse;
 using ImageFrames.Store;
+using Microsoft.Extensions.Azure;
 
 namespace ImageFrames.Cli.Verbs;
 
@@ -26,15 +26,14 @@ public static class UploadVerb
         };
         var timeout = CliOptions.WholeNumber("--timeout", "seconds --wait waits", 1, 86_400);
         var command = new Command("upload", "Upload a CSV to the input container that the blob trigger watches " +
-                                            $"({ServiceRegistration.StorageConnectionSetting}, FRAMES_INPUT_CONTAINER).") { file, name, wait, api, timeout };
+                                            $"({StorageClient.Section}, FRAMES_INPUT_CONTAINER).") { file, name, wait, api, timeout };
         command.SetAction(async (parsed, ct) =>
         {
             var source = parsed.GetValue(file)!;
-            var storage = cli.Configuration[ServiceRegistration.StorageConnectionSetting];
-            if (string.IsNullOrWhiteSpace(storage))
-                throw new UsageException($"{ServiceRegistration.StorageConnectionSetting} is not set (environment, or local.settings.json in this folder)");
+            var blobs = StorageClient.Create(cli.Configuration, cli.Get<AzureComponentFactory>())
+                        ?? throw new UsageException($"{StorageClient.Section} is not set (environment, or local.settings.json in this folder)");
             var blobName = parsed.GetValue(name) ?? source.Name;
-            var container = new BlobServiceClient(storage).GetBlobContainerClient(cli.Get<FramesOptions>().InputContainer);
+            var container = blobs.GetBlobContainerClient(cli.Get<FramesOptions>().InputContainer);
             await container.CreateIfNotExistsAsync(cancellationToken: ct);
             await container.GetBlobClient(blobName).UploadAsync(source.FullName, overwrite: true, ct);
             await cli.Console.Out.WriteLineAsync($"uploaded {source} to {container.Name}/{blobName}");

@@ -1,4 +1,4 @@
-using Azure.Storage.Blobs;
+using Microsoft.Extensions.Azure;
 using ImageFrames.Ingest;
 using ImageFrames.Store;
 using Microsoft.Extensions.Configuration;
@@ -9,8 +9,6 @@ namespace ImageFrames.Configuration;
 
 public static class ServiceRegistration
 {
-    public const string StorageConnectionSetting = "AzureWebJobsStorage";
-
     /// <summary>The core services, shared by the function app, the CLI and the bench.</summary>
     public static IServiceCollection AddImageFramesCore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -18,12 +16,15 @@ public static class ServiceRegistration
         services.AddOptions<FramesOptions>().Bind(configuration).ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<FramesOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<FramesMetrics>();
         services.AddSingleton<FrameStore>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<ReconcileService>();
         services.AddSingleton<Serve.ResponseCache>();
         services.AddSingleton<Serve.FramesApi>();
-        services.AddSingleton(_ => configuration[StorageConnectionSetting] is { Length: > 0 } storage ? new BlobServiceClient(storage) : null!);
+        services.AddAzureClientsCore(); // AzureComponentFactory: token credentials from configuration, as the host builds them
+        services.AddSingleton(sp => StorageClient.Create(configuration, sp.GetRequiredService<AzureComponentFactory>())!);
         return services;
     }
 }

@@ -20,7 +20,7 @@ public readonly record struct IngestProgress(int Rows, long Bytes);
 /// (<see cref="CsvFrameReader"/>) → write a new version (<see cref="IngestWriter"/>) → publish atomically.
 /// Parsing and writing overlap on two threads, joined by a small ring of recycled batches.
 /// </summary>
-public sealed class IngestService(FrameStore store, FramesOptions options, ILogger<IngestService> logger)
+public sealed class IngestService(FrameStore store, FramesOptions options, FramesMetrics metrics, ILogger<IngestService> logger)
 {
     private const int BatchesInFlight = 3;
 
@@ -145,9 +145,9 @@ public sealed class IngestService(FrameStore store, FramesOptions options, ILogg
         {
             var result = new IngestResult(id, status, reader?.Rows ?? 0, reader?.SkippedRows ?? 0, input.BytesRead, sha, message, clock.Elapsed);
             var outcome = new KeyValuePair<string, object?>("status", status.ToString().ToLowerInvariant());
-            if (status == IngestStatus.Succeeded) Telemetry.RowsIngested.Add(result.Rows);
-            Telemetry.BytesIngested.Add(result.Bytes, outcome);
-            Telemetry.IngestDuration.Record(clock.Elapsed.TotalMilliseconds, outcome);
+            if (status == IngestStatus.Succeeded) metrics.RowsIngested.Add(result.Rows);
+            metrics.BytesIngested.Add(result.Bytes, outcome);
+            metrics.IngestDuration.Record(clock.Elapsed.TotalMilliseconds, outcome);
             logger.Log(status is IngestStatus.Rejected or IngestStatus.Failed ? LogLevel.Warning : LogLevel.Information,
                 "Ingest {Status} for dataset {DatasetId} from {Source}: {Rows} rows, {Skipped} skipped, {Bytes} bytes in {ElapsedMs:F0} ms {Error}",
                 status, id, sourceName, result.Rows, result.SkippedRows, result.Bytes, clock.Elapsed.TotalMilliseconds, message);
