@@ -55,6 +55,8 @@ try
     }
     Console.WriteLine();
     QueryBench(folder, rowSizes[0], iterations);
+    Console.WriteLine();
+    await ConcurrentImageBench(folder, rowSizes.Max());
 }
 finally
 {
@@ -92,7 +94,7 @@ static void QueryBench(string folder, int rows, int iterations)
 {
     var options = new FramesOptions { DatabasePath = Path.Combine(folder, $"bench{rows}-1.db"), CacheMaxBytes = 256 << 20 };
     var store = new FrameStore(options);
-    var api = new FramesApi(store, new IngestService(store, options, Metrics(), NullLogger<IngestService>.Instance), new ResponseCache(options, store), options);
+    var api = Api(store, options);
     Console.WriteLine($"| query ({rows:N0}-row dataset, {iterations} requests each) | mean ms | p99 ms | of which GC pauses, ms |");
     Console.WriteLine("|---|---:|---:|---:|");
     // Windows start at a different depth on every request, so each one misses the cache.
@@ -127,6 +129,38 @@ static void QueryBench(string folder, int rows, int iterations)
         Console.WriteLine($"| {name} | {times.Average():F3} | {times[(int)(times.Count * 0.99)]:F3} | {gcPerRequest:F3} |");
     }
 }
+
+// Sixteen clients at once each ask for a different uncached 20,000-row PNG (3 Mpx): what the worker's memory
+// does under a burst of big requests, the case that once drove it to 3.2 GB.
+static async Task ConcurrentImageBench(string folder, int rows)
+{
+    const int clients = 16, windowRows = 20_000;
+    if (rows < windowRows + clients * 100) return;
+    var options = new FramesOptions { DatabasePath = Path.Combine(folder, $"bench{rows}-1.db") };
+    var store = new FrameStore(options);
+    var api = Api(store, options);
+    GC.Collect();
+    var before = Process.GetCurrentProcess().WorkingSet64;
+    var allocated = GC.GetTotalAllocatedBytes();
+    var peak = new PeakWorkingSet();
+    var clock = Stopwatch.StartNew();
+    var statuses = await Task.WhenAll(Enumerable.Range(0, clients).Select(i => Task.Run(() =>
+    {
+        var min = (90001 + i * 1000) / 10.0;
+        var max = (90001 + i * 1000 + windowRows - 1) / 10.0;
+        return api.FramesImage(new QueryCollection(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(
+            $"depth_min={min:R}&depth_max={max:R}&rescale={10 + i},{240 - i}"))).Status;
+    })));
+    var wall = clock.Elapsed;
+    var peakBytes = peak.Stop();
+    Console.WriteLine($"| {clients} concurrent uncached {windowRows:N0}-row PNGs | wall ms | working set before MB | peak MB | allocated MB | statuses |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---|");
+    Console.WriteLine($"| {rows:N0}-row dataset | {wall.TotalMilliseconds:F0} | {before / 1e6:F0} | {peakBytes / 1e6:F0} | {(GC.GetTotalAllocatedBytes() - allocated) / 1e6:F0} | " +
+                      string.Join(" ", statuses.GroupBy(s => s).Select(g => $"{g.Count()}×{g.Key}")) + " |");
+}
+
+static FramesApi Api(FrameStore store, FramesOptions options) =>
+    new(store, new IngestService(store, options, Metrics(), NullLogger<IngestService>.Instance), new ResponseCache(options, store), new RenderGate(), options);
 
 static FramesMetrics Metrics() =>
     new(new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()

@@ -134,5 +134,9 @@ public sealed class DeploymentFilesTests
         Assert.Equal("2.0", host.GetProperty("version").GetString());
         Assert.Equal("Warning", host.GetProperty("logging").GetProperty("logLevel").GetProperty("Azure.Core").GetString());
         Assert.True(host.GetProperty("extensions").GetProperty("blobs").TryGetProperty("maxDegreeOfParallelism", out _));
+        // The host queues (then answers 429) beyond these, so a burst cannot pile unbounded work on the worker.
+        var http = host.GetProperty("extensions").GetProperty("http");
+        Assert.InRange(http.GetProperty("maxConcurrentRequests").GetInt32(), 1, 100);
+        Assert.True(http.GetProperty("maxOutstandingRequests").GetInt32() >= http.GetProperty("maxConcurrentRequests").GetInt32());
     }
 }

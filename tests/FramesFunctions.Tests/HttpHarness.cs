@@ -21,7 +21,7 @@ public sealed class HttpHarness : IDisposable
     {
         Db = new TempDatabase(configure);
         Cache = new ResponseCache(Db.Options, Db.Store);
-        Api = new FramesApi(Db.Store, Db.Ingest, Cache, Db.Options);
+        Api = new FramesApi(Db.Store, Db.Ingest, Cache, new RenderGate(), Db.Options);
         Functions = new HttpFunctions(Api, Db.Metrics, NullLogger<HttpFunctions>.Instance);
         Admin = new AdminFunctions(Api, Db.Options, Db.Metrics, NullLogger<AdminFunctions>.Instance);
     }

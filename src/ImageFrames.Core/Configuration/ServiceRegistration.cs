@@ -22,6 +22,7 @@ public static class ServiceRegistration
         services.AddSingleton<IngestService>();
         services.AddSingleton<ReconcileService>();
         services.AddSingleton<Serve.ResponseCache>();
+        services.AddSingleton<Serve.RenderGate>();
         services.AddSingleton<Serve.FramesApi>();
         services.AddAzureClientsCore(); // AzureComponentFactory: token credentials from configuration, as the host builds them
         services.AddSingleton(sp => StorageClient.Create(configuration, sp.GetRequiredService<AzureComponentFactory>())!);

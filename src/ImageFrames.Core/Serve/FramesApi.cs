@@ -15,7 +15,7 @@ namespace ImageFrames.Serve;
 /// What each HTTP route answers, written against plain query collections and streams so the function classes
 /// only adapt triggers to it. Reads go store → render → cache; every bad parameter is a 400 problem.
 /// </summary>
-public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCache cache, FramesOptions options, BlobServiceClient? blobs = null)
+public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCache cache, RenderGate renders, FramesOptions options, BlobServiceClient? blobs = null)
 {
     public const int DefaultLimit = 100, MaxLimit = 1000, MaxOffset = 100_000_000, MaxHeight = 20_000;
 
@@ -102,31 +102,63 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
 
         var key = $"image|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{mapText}|{rescale}|{format}|{height}";
-        return cache.GetOrAdd(dataset.Id, key, () =>
+        return cache.GetOrAdd(dataset.Id, key, () => renders.Run(() =>
         {
+            var table = map!.Table(rescale);
             var maxRows = (int)Math.Min(int.MaxValue, options.MaxImagePixels / dataset.Width);
+            if (format == ImageFormat.Png && height is null)
+            {
+                // The common picture streams from the database into the PNG encoder a page at a time: memory is
+                // the compressed output, whatever the window.
+                using var frames = store.StreamFrames(dataset.Id, range, pageRows: 4096);
+                if (frames is null) return UnknownDataset(dataset.Id);
+                if (Refusal(frames.Total, frames.Dataset) is { } refused) return refused;
+                using var png = new MemoryStream(frames.Total * frames.Dataset.Width / 2 + 4096);
+                double? first = null;
+                var last = 0.0;
+                using (var writer = new PalettePng(png, frames.Dataset.Width, frames.Total, table))
+                {
+                    foreach (var page in frames.Pages())
+                    {
+                        first ??= page.Depths[0];
+                        last = page.Depths[^1];
+                        writer.WriteRows(page.Pixels);
+                    }
+                    writer.Finish();
+                }
+                return Picture(png.ToArray(), first!.Value, last, frames.Total);
+            }
             var window = store.ReadFrames(dataset.Id, range, maxRows, 0, maxTotal: maxRows);
             if (window is null) return UnknownDataset(dataset.Id);
-            if (window.Total > maxRows)
-                return ApiResponse.Problem(400, "Depth window too large",
-                    $"the window holds {window.Total:N0} rows × {window.Width} px = {(long)window.Total * window.Width:N0} pixels, above the budget of " +
-                    $"{options.MaxImagePixels:N0} (FRAMES_MAX_IMAGE_PIXELS); narrow depth_min..depth_max to at most {maxRows:N0} rows",
-                    ("parameter", "depth_min"), ("rows", window.Total), ("max_rows", maxRows));
-            if (height is null && window.Count > formatLimit)
-                return ApiResponse.Problem(400, "Depth window too tall for the format",
-                    $"the window holds {window.Count:N0} rows, but a {format.ToString().ToUpperInvariant()} picture is at most {formatLimit} pixels tall; " +
-                    $"narrow depth_min..depth_max, pass height={formatLimit} or less to resample, or use format=png",
-                    ("parameter", "depth_min"), ("rows", window.Count), ("max_rows", formatLimit));
-            if (window.Count == 0)
-                return ApiResponse.Problem(404, "No frames in window", $"dataset '{dataset.Id}' has no frames between {Bound(range.Min)} and {Bound(range.Max)}; it spans {dataset.DepthMin:R}..{dataset.DepthMax:R}");
-            var bytes = FrameRenderer.Render(window, map!.Table(rescale), format, height);
-            return new ApiResponse(200, FrameRenderer.ContentType(format), bytes, new Dictionary<string, string>
+            return Refusal(window.Total, window.Dataset)
+                   ?? Picture(FrameRenderer.Render(window, table, format, height), window.Depths[0], window.Depths[^1], window.Count);
+
+            ApiResponse? Refusal(int rows, DatasetInfo version)
             {
-                ["X-Depth-Min"] = window.Depths[0].ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                ["X-Depth-Max"] = window.Depths[^1].ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                ["X-Frame-Count"] = window.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            }) { ETag = ETagFor(key) };
-        });
+                if (rows > maxRows)
+                    return ApiResponse.Problem(400, "Depth window too large",
+                        $"the window holds {rows:N0} rows × {version.Width} px = {(long)rows * version.Width:N0} pixels, above the budget of " +
+                        $"{options.MaxImagePixels:N0} (FRAMES_MAX_IMAGE_PIXELS); narrow depth_min..depth_max to at most {maxRows:N0} rows",
+                        ("parameter", "depth_min"), ("rows", rows), ("max_rows", maxRows));
+                if (height is null && rows > formatLimit)
+                    return ApiResponse.Problem(400, "Depth window too tall for the format",
+                        $"the window holds {rows:N0} rows, but a {format.ToString().ToUpperInvariant()} picture is at most {formatLimit} pixels tall; " +
+                        $"narrow depth_min..depth_max, pass height={formatLimit} or less to resample, or use format=png",
+                        ("parameter", "depth_min"), ("rows", rows), ("max_rows", formatLimit));
+                if (rows == 0)
+                    return ApiResponse.Problem(404, "No frames in window",
+                        $"dataset '{version.Id}' has no frames between {Bound(range.Min)} and {Bound(range.Max)}; it spans {version.DepthMin:R}..{version.DepthMax:R}");
+                return null;
+            }
+
+            ApiResponse Picture(byte[] bytes, double first, double last, int rows) =>
+                new(200, FrameRenderer.ContentType(format), bytes, new Dictionary<string, string>
+                {
+                    ["X-Depth-Min"] = first.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                    ["X-Depth-Max"] = last.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                    ["X-Frame-Count"] = rows.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                }) { ETag = ETagFor(key) };
+        }));
     }
 
     // ---- colour maps ------------------------------------------------------------------------------------

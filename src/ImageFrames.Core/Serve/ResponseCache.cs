@@ -3,12 +3,14 @@ using ImageFrames.Store;
 
 namespace ImageFrames.Serve;
 
-public sealed record CacheStats(long Hits, long Misses, double HitRate, int Entries, long Bytes, long MaxBytes, long Evictions);
+public sealed record CacheStats(long Hits, long Misses, double HitRate, int Entries, long Bytes, long MaxBytes, long Evictions, long Collapsed);
 
 /// <summary>
 /// Finished responses kept in memory, least recently used out first, bounded in bytes. Keys carry the dataset
 /// version, so a new version can never be answered from an old entry; entries of a dataset that changed in
-/// this process are dropped at once to free their memory.
+/// this process are dropped at once to free their memory. Concurrent misses of one key are collapsed: the
+/// first caller builds the response, the others wait for it instead of building it again (counted as
+/// <c>collapsed</c>), so a burst of identical requests costs one render.
 /// </summary>
 public sealed class ResponseCache
 {
@@ -18,7 +20,8 @@ public sealed class ResponseCache
     private readonly Dictionary<string, LinkedListNode<Entry>> _map = new(StringComparer.Ordinal);
     private readonly LinkedList<Entry> _recency = new();
     private readonly long _maxBytes;
-    private long _bytes, _hits, _misses, _evictions;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<ApiResponse>> _inFlight = new(StringComparer.Ordinal);
+    private long _bytes, _hits, _misses, _evictions, _collapsed;
 
     public ResponseCache(FramesOptions options, FrameStore store)
     {
@@ -37,11 +40,25 @@ public sealed class ResponseCache
                 _recency.AddFirst(node);
                 return node.Value.Response;
             }
-            _misses++;
         }
-        var response = create();
-        if (response.Status == 200) Add(new Entry(key, datasetId, response, response.Body.Length + key.Length * 2 + 256));
-        return response;
+        var mine = new Lazy<ApiResponse>(create, LazyThreadSafetyMode.ExecutionAndPublication);
+        var flight = _inFlight.GetOrAdd(key, mine);
+        if (!ReferenceEquals(flight, mine))
+        {
+            Interlocked.Increment(ref _collapsed);
+            return flight.Value;
+        }
+        Interlocked.Increment(ref _misses);
+        try
+        {
+            var response = mine.Value;
+            if (response.Status == 200) Add(new Entry(key, datasetId, response, response.Body.Length + key.Length * 2 + 256));
+            return response;
+        }
+        finally
+        {
+            _inFlight.TryRemove(KeyValuePair.Create(key, mine));
+        }
     }
 
     private void Add(Entry entry)
@@ -88,7 +105,8 @@ public sealed class ResponseCache
         lock (_lock)
         {
             var lookups = _hits + _misses;
-            return new CacheStats(_hits, _misses, lookups == 0 ? 0 : Math.Round((double)_hits / lookups, 4), _map.Count, _bytes, _maxBytes, _evictions);
+            return new CacheStats(_hits, _misses, lookups == 0 ? 0 : Math.Round((double)_hits / lookups, 4), _map.Count, _bytes, _maxBytes, _evictions,
+                Interlocked.Read(ref _collapsed));
         }
     }
 }
