@@ -111,23 +111,6 @@ public sealed class BlobIngestTests(AzuriteFixture azurite) : IDisposable
     }
 }
 
-public sealed class TransientStorageTests
-{
-    /// <summary>Storage that cannot be reached is a transient fault: the function throws, so the host retries
-    /// the blob later, and nothing is recorded as rejected.</summary>
-    [Fact]
-    public async Task UnreachableStorageMakesTheFunctionThrowForARetry()
-    {
-        using var db = new TempDatabase();
-        var options = new Azure.Storage.Blobs.BlobClientOptions { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(2) } };
-        var unreachable = new Azure.Storage.Blobs.BlobServiceClient(AzuriteFixture.DevelopmentAccount(9, 9, 9), options); // port 9: discard, nothing listens
-        var blob = unreachable.GetBlobContainerClient("frames-input").GetBlobClient("x.csv");
-
-        await Assert.ThrowsAnyAsync<Exception>(() => new IngestBlobFunction(db.Ingest).Run(blob, "x.csv", default));
-        Assert.Empty(db.Store.IngestionLog());
-    }
-}
-
 /// <summary>The CLI's upload verb against a real Azurite, and its --wait against a real HTTP endpoint that
 /// answers from the function code's own dataset route.</summary>
 [Collection(AzuriteCollection.Name)]

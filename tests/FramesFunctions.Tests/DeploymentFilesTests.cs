@@ -53,10 +53,18 @@ public sealed class DeploymentFilesTests
         Assert.True(Map(compose, "volumes").Children.ContainsKey("frames-data"));
 
         var environment = Map(functions, "environment");
-        var storage = Scalar(environment, "AzureWebJobsStorage");
-        foreach (var endpoint in new[] { "BlobEndpoint=http://azurite:10000/devstoreaccount1", "QueueEndpoint=http://azurite:10001/devstoreaccount1", "TableEndpoint=http://azurite:10002/devstoreaccount1" })
-            Assert.Contains(endpoint, storage);
-        Assert.DoesNotContain("UseDevelopmentStorage", storage);
+        // The connection string reaches each Azurite service by the compose service name, on the ports Azurite
+        // serves (its defaults, also published), with the well-known development account.
+        var storage = Scalar(environment, "AzureWebJobsStorage").Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        var published = ((YamlSequenceNode)Node(azurite, "ports")).Select(p => p.ToString().Split(':')[1]).ToHashSet();
+        foreach (var (name, port) in new[] { ("BlobEndpoint", 10000), ("QueueEndpoint", 10001), ("TableEndpoint", 10002) })
+        {
+            var endpoint = new Uri(storage[name]);
+            Assert.Equal(("azurite", port, "/devstoreaccount1"), (endpoint.Host, endpoint.Port, endpoint.AbsolutePath));
+            Assert.Contains(port.ToString(), published);
+        }
+        Assert.Equal("devstoreaccount1", new Azure.Storage.Blobs.BlobServiceClient(Scalar(environment, "AzureWebJobsStorage")).AccountName);
         Assert.False(string.IsNullOrWhiteSpace(Scalar(environment, "AzureFunctionsWebHost__hostid")));
         Assert.Equal("/data/frames.db", Scalar(environment, "FRAMES_DB_PATH"));
         Assert.Equal("files", Scalar(environment, "AzureWebJobsSecretStorageType"));
@@ -107,23 +115,63 @@ public sealed class DeploymentFilesTests
         Assert.Equal(150, FramesOptions.From(config).TargetWidth);
     }
 
+    /// <summary>The Dockerfile as instructions (continuation lines joined), grouped by stage.</summary>
+    private static List<(string Image, string Name, List<string> Lines)> DockerStages()
+    {
+        var joined = System.Text.RegularExpressions.Regex.Replace(Read("Dockerfile"), @"\\\r?\n\s*", " ");
+        var stages = new List<(string, string, List<string>)>();
+        foreach (var line in joined.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')))
+        {
+            if (line.StartsWith("FROM "))
+            {
+                var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                stages.Add((words[1], words.Length > 3 ? words[3] : "", []));
+            }
+            else stages[^1].Item3.Add(line);
+        }
+        return stages;
+    }
+
+    /// <summary>What the image must do, checked through the relations between its instructions: the SDK and
+    /// the runtime match the projects' target framework; everything published is copied into the final stage;
+    /// the app runs as a user the image creates; the port it listens on is the one exposed, probed and mapped.</summary>
     [Fact]
     public void TheDockerfileBuildsWithTheSdkAndRunsOnTheFunctionsImageAsNonRoot()
     {
-        var lines = Read("Dockerfile").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
-        var stages = lines.Where(l => l.StartsWith("FROM ")).ToArray();
-        Assert.Equal(2, stages.Length);
-        Assert.Equal("FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build", stages[0]);
-        Assert.StartsWith("FROM mcr.microsoft.com/azure-functions/dotnet-isolated:4-dotnet-isolated10.0", stages[1]);
+        var framework = System.Xml.Linq.XDocument.Load(Path.Combine(TestPaths.RepositoryRoot, "Directory.Build.props")).Descendants("TargetFramework").Single().Value; // net10.0
+        var version = framework["net".Length..];
+        var stages = DockerStages();
+        Assert.Equal(2, stages.Count);
+        var (build, runtime) = (stages[0], stages[1]);
+        Assert.Equal($"mcr.microsoft.com/dotnet/sdk:{version}", build.Image);
+        Assert.Matches($"^mcr.microsoft.com/azure-functions/dotnet-isolated:4-dotnet-isolated{System.Text.RegularExpressions.Regex.Escape(version)}", runtime.Image);
 
-        var final = lines.SkipWhile(l => l != stages[1]).ToArray();
-        Assert.Contains(final, l => l.Contains("AzureWebJobsScriptRoot=/home/site/wwwroot"));
-        Assert.Contains(final, l => l.StartsWith("COPY --from=build /home/site/wwwroot"));
-        Assert.DoesNotContain(final, l => l.StartsWith("RUN dotnet") || l.Contains("apt-get install"));
-        var user = Assert.Single(final, l => l.StartsWith("USER "));
-        Assert.NotEqual("USER root", user);
-        Assert.Contains(final, l => l.StartsWith("HEALTHCHECK"));
-        Assert.Contains(final, l => l.Contains("/api/health"));
+        // Every project published in the build stage exists, and its output is copied into the runtime stage.
+        var publishes = build.Lines.SelectMany(l => System.Text.RegularExpressions.Regex.Matches(l, @"dotnet publish (\S+) .*?-o (\S+)").Select(m => (Project: m.Groups[1].Value, Output: m.Groups[2].Value))).ToList();
+        Assert.Contains(publishes, p => p.Project.EndsWith("FramesFunctions.csproj"));
+        Assert.Contains(publishes, p => p.Project.EndsWith("ImageFrames.Cli.csproj"));
+        foreach (var (project, output) in publishes)
+        {
+            Assert.True(File.Exists(Path.Combine(TestPaths.RepositoryRoot, project)), $"{project} is published but does not exist");
+            Assert.Contains(runtime.Lines, l => l == $"COPY --from={build.Name} {output} {output}");
+        }
+        Assert.Contains(runtime.Lines, l => l.Contains("AzureWebJobsScriptRoot=/home/site/wwwroot"));
+        Assert.DoesNotContain(runtime.Lines, l => l.StartsWith("RUN dotnet") || l.Contains("apt-get install")); // no build tools in the image
+
+        // A non-root user, created before it is used, owns the data volume.
+        var user = Assert.Single(runtime.Lines, l => l.StartsWith("USER ")).Split(' ')[1];
+        Assert.NotEqual("root", user);
+        Assert.Contains(runtime.Lines.TakeWhile(l => !l.StartsWith("USER ")), l => l.Contains($"useradd") && l.Contains($" {user}") && l.Contains($"chown -R {user}:{user} /data"));
+
+        // One port: the one the host listens on is exposed, probed by the healthcheck (with the CLI the image
+        // installs as `frames`) and published by compose.
+        var port = System.Text.RegularExpressions.Regex.Match(string.Join(" ", runtime.Lines), @"ASPNETCORE_URLS=http://\+:(\d+)").Groups[1].Value;
+        Assert.Contains($"EXPOSE {port}", runtime.Lines);
+        var health = Assert.Single(runtime.Lines, l => l.StartsWith("HEALTHCHECK"));
+        Assert.Contains($"\"frames\", \"probe\", \"http://localhost:{port}/api/health\"", health);
+        Assert.Contains(runtime.Lines, l => l.Contains("/usr/local/bin/frames") && l.Contains("/opt/frames/frames.dll"));
+        Assert.Contains(publishes, p => p.Output == "/opt/frames" && p.Project.EndsWith("ImageFrames.Cli.csproj"));
+        Assert.Contains($"8080:{port}", ((YamlSequenceNode)Node(Map(Map(Compose(), "services"), "functions"), "ports")).Select(p => p.ToString()));
         Assert.Contains("bin/", Read(".dockerignore"));
     }
 
