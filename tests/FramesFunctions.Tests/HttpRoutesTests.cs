@@ -330,21 +330,3 @@ public sealed class HttpRoutesTests : IAsyncLifetime
         Assert.Contains("openapi.json", page.Text);
     }
 }
-
-public sealed class PalettePngTests
-{
-    [Fact]
-    public void EveryPixelDecodesToItsColourMapEntry()
-    {
-        var greys = new byte[157 * 61];
-        new Random(3).NextBytes(greys);
-        var table = Render.ColorMaps.Named["turbo"].Table(new Render.Rescale(20, 230));
-
-        using var image = Image.Load<Rgb24>(Render.PalettePng.Encode(greys, 157, 61, table));
-
-        Assert.Equal((157, 61), (image.Width, image.Height));
-        for (var y = 0; y < 61; y++)
-            for (var x = 0; x < 157; x++)
-                Assert.Equal(table[greys[y * 157 + x]], image[x, y]);
-    }
-}

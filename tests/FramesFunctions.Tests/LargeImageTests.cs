@@ -1,28 +1,6 @@
-using ImageFrames.Sample;
-using ImageFrames.Store;
 using SixLabors.ImageSharp;
 
 namespace ImageFrames.Tests;
-
-/// <summary>One 70,000-row dataset, ingested once for the class: big enough for every format's size limit.</summary>
-public sealed class LargeDataset : IAsyncLifetime
-{
-    public const int Rows = 70_000;
-    public HttpHarness Http { get; } = new(o => o.MaxImagePixels = 150L * 200_000);
-
-    public async Task InitializeAsync()
-    {
-        using var csv = new MemoryStream();
-        SampleLog.Write(new SampleLogSpec(Rows: Rows, Columns: 40, DepthStart: 0), csv);
-        Assert.Equal(IngestStatus.Succeeded, (await Http.Db.IngestBytesAsync(csv.ToArray(), "deep")).Status);
-    }
-
-    public Task DisposeAsync()
-    {
-        Http.Dispose();
-        return Task.CompletedTask;
-    }
-}
 
 /// <summary>Pictures near and past each format's own size limit (WebP 16,382 px, JPEG 65,534 px): answered,
 /// or refused with a 400 naming the parameter and the limit — never a 500 from the encoder.</summary>
