@@ -1,7 +1,5 @@
 using System.Text;
-using Microsoft.Extensions.Configuration;
 using Azure.Storage.Blobs;
-using ImageFrames.Configuration;
 using ImageFrames.Functions;
 using ImageFrames.Store;
 using Microsoft.Extensions.Logging.Abstractions;

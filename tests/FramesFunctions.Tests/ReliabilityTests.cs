@@ -1,9 +1,6 @@
 using System.Text;
 using ImageFrames.Functions;
-using Microsoft.Extensions.Logging;
 using ImageFrames.Store;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ImageFrames.Tests;
 

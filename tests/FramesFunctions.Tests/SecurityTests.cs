@@ -1,9 +1,8 @@
-using System.Text;
 using ImageFrames.Functions;
-using Microsoft.Extensions.Logging;
 using ImageFrames.Store;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ImageFrames.Tests;
 

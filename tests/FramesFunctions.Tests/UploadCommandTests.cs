@@ -1,10 +1,6 @@
-using System.Text;
-using Microsoft.Extensions.Configuration;
 using Azure.Storage.Blobs;
-using ImageFrames.Configuration;
 using ImageFrames.Functions;
-using ImageFrames.Store;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Configuration;
 
 namespace ImageFrames.Tests;
 
