@@ -54,9 +54,9 @@ public sealed class ConcurrencyTests : IDisposable
         await _db.IngestTextAsync(Csv.Of(4, ("1", 1)), "doomed");
         var pipe = new Pipe();
         var slow = Task.Run(() => _db.Ingest.IngestAsync(pipe.Reader.AsStream(), "slow", "slow.csv"));
-        var rows = Csv.Header(4) + "\n" + string.Join("\n", Enumerable.Range(0, 500).Select(i => Csv.Row(i.ToString(), [i % 256, 1, 2, 3]))) + "\n";
-        await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes(rows)); // five batches written, then the client stalls
-        await WaitUntil(() => (long)_db.Scalar("SELECT count(*) FROM frames")! >= 401);
+        var rows = Csv.Header(4) + "\n" + string.Join("\n", Enumerable.Range(0, 2500).Select(i => Csv.Row(i.ToString(), [i % 256, 1, 2, 3]))) + "\n";
+        await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes(rows)); // two full chunks committed, then the client stalls
+        await WaitUntil(() => _db.StoredRows() >= 2 * Chunks.Rows);
 
         Assert.Equal(IngestStatus.Succeeded, (await _db.IngestTextAsync(Csv.Of(4, ("5", 5)), "other").WaitAsync(TimeSpan.FromSeconds(30))).Status);
         Assert.Equal(IngestStatus.Rejected, (await _db.IngestTextAsync("depth,a\n1,300\n", "bad").WaitAsync(TimeSpan.FromSeconds(30))).Status);
@@ -64,12 +64,12 @@ public sealed class ConcurrencyTests : IDisposable
         Assert.True(_db.Store.DeleteDataset("doomed"));
         Assert.Null(_db.Store.FindDataset("slow")); // written rows are not visible yet
 
-        await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes("500,1,2,3,4\n"));
+        await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes("2500,1,2,3,4\n"));
         await pipe.Writer.CompleteAsync();
         var result = await slow.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(IngestStatus.Succeeded, result.Status);
-        Assert.Equal(501, _db.Store.FindDataset("slow")!.RowCount);
-        Assert.Equal(501 + 1, (long)_db.Scalar("SELECT count(*) FROM frames")!); // "other"'s row, nothing left of "doomed"
+        Assert.Equal(2501, _db.Store.FindDataset("slow")!.RowCount);
+        Assert.Equal(2501 + 1, _db.StoredRows()); // "other"'s row, nothing left of "doomed"
     }
 
 
@@ -80,20 +80,21 @@ public sealed class ConcurrencyTests : IDisposable
     {
         await _db.IngestTextAsync(Csv.Of(150, ("1", 1)), "kept");
         using var abandoned = _db.Store.BeginIngest("ghost", "ghost.csv", DateTimeOffset.UtcNow);
-        abandoned.Write(Batch(10, 11, 12));
+        abandoned.Write(Batch(Enumerable.Range(0, 1500).Select(i => (double)i).ToArray())); // one full chunk committed
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         using var live = _db.Store.BeginIngest("alive", "alive.csv", DateTimeOffset.UtcNow);
-        live.Write(Batch(20));
+        live.Write(Batch(Enumerable.Range(0, 1500).Select(i => (double)i).ToArray()));
+        Assert.Equal(1 + 2 * Chunks.Rows, _db.StoredRows());
 
         var removed = _db.Store.RemoveAbandonedIngests(TimeSpan.FromSeconds(1));
 
         Assert.Equal(1, removed);
-        Assert.Equal(1 + 1, (long)_db.Scalar("SELECT count(*) FROM frames")!); // "kept" and the live writer's row
+        Assert.Equal(1 + Chunks.Rows, _db.StoredRows()); // "kept" and the live writer's chunk
         var ghost = _db.Store.IngestionLog("ghost")[0];
         Assert.Equal("failed", ghost.Status);
         Assert.Contains("abandoned", ghost.Error);
         // The abandoned writer cannot come back and publish a half-deleted version.
-        Assert.ThrowsAny<Exception>(() => abandoned.Write(Batch(13)));
+        Assert.ThrowsAny<Exception>(() => abandoned.Write(Batch(2000)));
         Assert.Null(_db.Store.FindDataset("ghost"));
     }
 

@@ -49,7 +49,7 @@ public sealed class StoreTests : IDisposable
         Assert.Equal(IngestStatus.Unchanged, (await _db.IngestTextAsync(csv)).Status);
 
         Assert.Equal(version, _db.Store.FindDataset("test")!.Version);
-        Assert.Equal(2L, _db.Scalar("SELECT count(*) FROM frames"));
+        Assert.Equal(2L, _db.StoredRows());
         Assert.Equal(["unchanged", "unchanged", "succeeded"], _db.Store.IngestionLog("test").Select(e => e.Status));
     }
 
@@ -60,7 +60,7 @@ public sealed class StoreTests : IDisposable
         await _db.IngestTextAsync(Csv.Of(200, ("10", 50), ("20", 60)));
         var frames = _db.Store.ReadFrames("test", DepthRange.All, int.MaxValue, 0)!;
         Assert.Equal([10.0, 20.0], frames.Depths.ToArray());
-        Assert.Equal(2L, _db.Scalar("SELECT count(*) FROM frames")); // the old version's rows are gone, not orphaned
+        Assert.Equal(2L, _db.StoredRows()); // the old version's rows are gone, not orphaned
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class StoreTests : IDisposable
         Assert.Equal(before, _db.Store.FindDataset("test"));
         var frames = _db.Store.ReadFrames("test", DepthRange.All, int.MaxValue, 0)!;
         Assert.Equal([1.0, 2.0], frames.Depths.ToArray());
-        Assert.Equal(2L, _db.Scalar("SELECT count(*) FROM frames"));
+        Assert.Equal(2L, _db.StoredRows());
     }
 
     [Fact]

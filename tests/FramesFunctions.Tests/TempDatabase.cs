@@ -43,6 +43,10 @@ public sealed class TempDatabase : IDisposable
         return await Ingest.IngestAsync(stream, dataset, Path.GetFileName(path));
     }
 
+    /// <summary>Rows the file holds at level 0 of every version, published or not (chunked or staged).</summary>
+    public long StoredRows() =>
+        (long)Scalar("SELECT (SELECT coalesce(sum(row_count), 0) FROM chunks WHERE level = 0) + (SELECT count(*) FROM staging)")!;
+
     /// <summary>Runs one SQL statement on a connection of its own, outside the store: what the file really holds.</summary>
     public object? Scalar(string sql)
     {

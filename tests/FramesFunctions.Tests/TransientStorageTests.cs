@@ -33,7 +33,7 @@ public sealed class TransientStorageTests(AzuriteFixture azurite) : IDisposable
         var attempt = Assert.Single(_db.Store.IngestionLog("dropped"));
         Assert.Equal(("failed", $"{container.Name}/dropped.csv"), (attempt.Status, attempt.Source));
         Assert.Null(_db.Store.FindDataset("dropped"));
-        Assert.Equal(0L, _db.Scalar("SELECT count(*) FROM frames")); // the written batches were removed
+        Assert.Equal(0L, _db.StoredRows()); // the written batches were removed
     }
 
     [Fact]

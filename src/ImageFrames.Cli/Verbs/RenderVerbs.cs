@@ -42,7 +42,7 @@ public static class RenderVerbs
     {
         var (dataset, range) = (parsed.GetValue(w.Dataset)!, DepthRange(parsed, w));
         var store = cli.Get<FrameStore>();
-        using var frames = store.StreamFrames(dataset, range, pageRows: 10_000) ?? throw NotFound(store, dataset);
+        using var frames = store.StreamFrames(dataset, range) ?? throw NotFound(store, dataset);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         using (var file = new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             FramesJson.Write(file, frames.Dataset, frames.Pages(), new FramesJson.Page(range, frames.Total, 0, map?.Name, map?.Table(rescale)), frames.Total);

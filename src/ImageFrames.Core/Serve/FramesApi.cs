@@ -110,7 +110,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             {
                 // The common picture streams from the database into the PNG encoder a page at a time: memory is
                 // the compressed output, whatever the window.
-                using var frames = store.StreamFrames(dataset.Id, range, pageRows: 4096);
+                using var frames = store.StreamFrames(dataset.Id, range);
                 if (frames is null) return UnknownDataset(dataset.Id);
                 if (Refusal(frames.Total, frames.Dataset) is { } refused) return refused;
                 using var png = new MemoryStream(frames.Total * frames.Dataset.Width / 2 + 4096);
@@ -128,10 +128,18 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
                 }
                 return Picture(png.ToArray(), first!.Value, last, frames.Total);
             }
+            if (height is { } h)
+            {
+                // Resampled pictures read the coarsest overview level with at least h rows in the window, so a
+                // zoomed-out view of a long log reads about as many rows as it shows; the budget counts rows read.
+                if (store.ReadForHeight(dataset.Id, range, h, maxRows) is not var (overview, level, baseRows)) return UnknownDataset(dataset.Id);
+                return Refusal(overview.Total, overview.Dataset)
+                       ?? Picture(FrameRenderer.Render(overview, table, format, h), overview.Depths[0], overview.Depths[^1], baseRows, level);
+            }
             var window = store.ReadFrames(dataset.Id, range, maxRows, 0, maxTotal: maxRows);
             if (window is null) return UnknownDataset(dataset.Id);
             return Refusal(window.Total, window.Dataset)
-                   ?? Picture(FrameRenderer.Render(window, table, format, height), window.Depths[0], window.Depths[^1], window.Count);
+                   ?? Picture(FrameRenderer.Render(window, table, format), window.Depths[0], window.Depths[^1], window.Count);
 
             ApiResponse? Refusal(int rows, DatasetInfo version)
             {
@@ -151,12 +159,14 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
                 return null;
             }
 
-            ApiResponse Picture(byte[] bytes, double first, double last, int rows) =>
+            // X-Frame-Count counts the window's frames; X-Overview-Level says which level a resampled picture was drawn from.
+            ApiResponse Picture(byte[] bytes, double first, double last, int rows, int level = 0) =>
                 new(200, FrameRenderer.ContentType(format), bytes, new Dictionary<string, string>
                 {
                     ["X-Depth-Min"] = first.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
                     ["X-Depth-Max"] = last.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
                     ["X-Frame-Count"] = rows.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["X-Overview-Level"] = level.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 }) { ETag = ETagFor(key) };
         }));
     }

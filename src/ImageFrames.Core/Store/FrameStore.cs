@@ -13,6 +13,7 @@ namespace ImageFrames.Store;
 public sealed class FrameStore
 {
     private readonly string _connectionString;
+    private readonly int _width;
     private readonly Lock _schemaGate = new();
     private volatile bool _schemaReady;
 
@@ -24,6 +25,7 @@ public sealed class FrameStore
     public FrameStore(FramesOptions options)
     {
         DatabasePath = Path.GetFullPath(options.DatabasePath);
+        _width = options.TargetWidth;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = DatabasePath,
@@ -71,7 +73,7 @@ public sealed class FrameStore
         var connection = Open(forWriting: true);
         try
         {
-            return new IngestWriter(this, connection, datasetId, source, startedAt);
+            return new IngestWriter(this, connection, datasetId, source, startedAt, _width);
         }
         catch
         {
@@ -181,6 +183,7 @@ public sealed class FrameStore
     /// Reads the frames of <paramref name="datasetId"/> within <paramref name="range"/>, ascending by depth, in
     /// one snapshot, so metadata, total and rows all describe the same version. Returns null for an unknown
     /// dataset. When more than <paramref name="maxTotal"/> rows match, no rows are read (the caller refuses).
+    /// Window bounds and the total come from the chunk index (O(log n)); only the rows returned are read.
     /// </summary>
     public FrameWindow? ReadFrames(string datasetId, DepthRange range, int limit, int offset, int maxTotal = int.MaxValue)
     {
@@ -188,47 +191,47 @@ public sealed class FrameStore
         using var tx = connection.BeginTransaction(deferred: true);
         var dataset = FindDataset(connection, tx, datasetId);
         if (dataset is null) return null;
-
-        using var count = connection.CreateCommand();
-        count.Transaction = tx;
-        count.CommandText = "SELECT count(*) FROM frames WHERE version = $v AND depth BETWEEN $min AND $max";
-        BindRange(count, dataset.Version, range);
-        var total = Convert.ToInt32(count.ExecuteScalar());
-        var take = Math.Max(0, Math.Min(limit, total - offset));
-        if (total > maxTotal) take = 0;
-
-        var depths = new double[take];
-        var pixels = new byte[take * dataset.Width];
-        if (take > 0)
-        {
-            using var rows = connection.CreateCommand();
-            rows.Transaction = tx;
-            rows.CommandText = "SELECT depth, pixels FROM frames WHERE version = $v AND depth BETWEEN $min AND $max ORDER BY depth LIMIT $limit OFFSET $offset";
-            BindRange(rows, dataset.Version, range);
-            rows.Parameters.AddWithValue("$limit", take);
-            rows.Parameters.AddWithValue("$offset", offset);
-            using var reader = rows.ExecuteReader();
-            var n = 0;
-            while (reader.Read() && n < take)
-            {
-                depths[n] = reader.GetDouble(0);
-                // GetFieldValue copies the blob in one call; GetBytes goes through incremental blob I/O and
-                // measured 2× slower per row here, even without its allocation.
-                reader.GetFieldValue<byte[]>(1).CopyTo(pixels, n * dataset.Width);
-                n++;
-            }
-            take = n;
-        }
+        var (start, end) = Locate(connection, tx, dataset.Version, 0, range);
+        var total = end - start;
+        var take = total > maxTotal ? 0 : Math.Max(0, Math.Min(limit, total - offset));
+        var window = ReadRows(connection, tx, dataset, 0, start + offset, take, total);
         tx.Commit();
-        return new FrameWindow(dataset, total, depths, pixels, take);
+        return window;
     }
 
     /// <summary>
-    /// A window of any size as consecutive pages of <paramref name="pageRows"/> rows, all from one snapshot
-    /// (one read transaction held until disposed), so a version published meanwhile never mixes in; null for
-    /// an unknown dataset. Memory stays at one page whatever the window.
+    /// The window for a picture <paramref name="height"/> rows tall, from the coarsest overview level that still
+    /// has at least that many rows in the window (level 0 when none has), so a zoomed-out picture reads about
+    /// as many rows as it shows. When the chosen level's window exceeds <paramref name="maxRows"/>, no rows are
+    /// read (the caller refuses). Null for an unknown dataset.
     /// </summary>
-    public FrameStream? StreamFrames(string datasetId, DepthRange range, int pageRows)
+    public (FrameWindow Window, int Level, int BaseRows)? ReadForHeight(string datasetId, DepthRange range, int height, int maxRows)
+    {
+        using var connection = Open();
+        using var tx = connection.BeginTransaction(deferred: true);
+        var dataset = FindDataset(connection, tx, datasetId);
+        if (dataset is null) return null;
+        var (baseStart, baseEnd) = Locate(connection, tx, dataset.Version, 0, range);
+        var (level, start, end) = (0, baseStart, baseEnd);
+        for (var candidate = LevelCount(connection, tx, dataset.Version) - 1; candidate > 0; candidate--)
+        {
+            var (s, e) = Locate(connection, tx, dataset.Version, candidate, range);
+            if (e - s < height) continue;
+            (level, start, end) = (candidate, s, e);
+            break;
+        }
+        var total = end - start;
+        var window = ReadRows(connection, tx, dataset, level, start, total > maxRows ? 0 : total, total);
+        tx.Commit();
+        return (window, level, baseEnd - baseStart);
+    }
+
+    /// <summary>
+    /// A window of any size as consecutive pages (one chunk each), all from one snapshot (one read transaction
+    /// held until disposed), so a version published meanwhile never mixes in; null for an unknown dataset.
+    /// Memory stays at one chunk whatever the window.
+    /// </summary>
+    public FrameStream? StreamFrames(string datasetId, DepthRange range)
     {
         var connection = Open();
         try
@@ -240,16 +243,8 @@ public sealed class FrameStore
                 connection.Dispose();
                 return null;
             }
-            using var count = connection.CreateCommand();
-            count.Transaction = tx;
-            count.CommandText = "SELECT count(*) FROM frames WHERE version = $v AND depth BETWEEN $min AND $max";
-            BindRange(count, dataset.Version, range);
-            var total = Convert.ToInt32(count.ExecuteScalar());
-            var rows = connection.CreateCommand();
-            rows.Transaction = tx;
-            rows.CommandText = "SELECT depth, pixels FROM frames WHERE version = $v AND depth BETWEEN $min AND $max ORDER BY depth";
-            BindRange(rows, dataset.Version, range);
-            return new FrameStream(connection, tx, rows, dataset, total, pageRows);
+            var (start, end) = Locate(connection, tx, dataset.Version, 0, range);
+            return new FrameStream(connection, tx, dataset, start, end);
         }
         catch
         {
@@ -258,11 +253,122 @@ public sealed class FrameStore
         }
     }
 
-    private static void BindRange(SqliteCommand command, long version, DepthRange range)
+    private static int LevelCount(SqliteConnection connection, SqliteTransaction tx, long version)
     {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT count(*) FROM levels WHERE version = $v";
         command.Parameters.AddWithValue("$v", version);
-        command.Parameters.AddWithValue("$min", range.Min ?? double.NegativeInfinity);
-        command.Parameters.AddWithValue("$max", range.Max ?? double.PositiveInfinity);
+        return Convert.ToInt32(command.ExecuteScalar());
+    }
+
+    /// <summary>Rows <c>[Start, End)</c> of a level whose depths lie in the range: two index seeks and two binary
+    /// searches, whatever the dataset's size.</summary>
+    private static (int Start, int End) Locate(SqliteConnection connection, SqliteTransaction tx, long version, int level, DepthRange range)
+    {
+        using var rows = connection.CreateCommand();
+        rows.Transaction = tx;
+        rows.CommandText = "SELECT row_count FROM levels WHERE version = $v AND level = $l";
+        rows.Parameters.AddWithValue("$v", version);
+        rows.Parameters.AddWithValue("$l", level);
+        var levelRows = Convert.ToInt32(rows.ExecuteScalar() ?? 0);
+        var start = range.Min is { } min ? FirstRowAbove(connection, tx, version, level, min, inclusive: true, levelRows) : 0;
+        var end = range.Max is { } max ? FirstRowAbove(connection, tx, version, level, max, inclusive: false, levelRows) : levelRows;
+        return (start, Math.Max(start, end));
+    }
+
+    /// <summary>The index of the first row whose depth is ≥ (inclusive) or > the bound; the level's row count when none is.</summary>
+    private static int FirstRowAbove(SqliteConnection connection, SqliteTransaction tx, long version, int level, double bound, bool inclusive, int levelRows)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = $"SELECT first_row, depths FROM chunks WHERE version = $v AND level = $l AND depth_max {(inclusive ? ">=" : ">")} $b ORDER BY depth_max LIMIT 1";
+        command.Parameters.AddWithValue("$v", version);
+        command.Parameters.AddWithValue("$l", level);
+        command.Parameters.AddWithValue("$b", bound);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return levelRows;
+        var depths = Chunks.Depths(reader.GetFieldValue<byte[]>(1));
+        int lo = 0, hi = depths.Length; // first index in [lo, hi) above the bound
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (inclusive ? depths[mid] >= bound : depths[mid] > bound) hi = mid;
+            else lo = mid + 1;
+        }
+        return reader.GetInt32(0) + lo;
+    }
+
+    /// <summary>Rows <c>[from, from + count)</c> of a level as a window, copied out of the chunks that hold them.</summary>
+    private static FrameWindow ReadRows(SqliteConnection connection, SqliteTransaction tx, DatasetInfo dataset, int level, int from, int count, int total)
+    {
+        var depths = new double[count];
+        var pixels = new byte[count * dataset.Width];
+        if (count > 0)
+            foreach (var chunk in ChunksCovering(connection, tx, dataset.Version, level, from, from + count))
+            {
+                var (skip, take) = Overlap(chunk.FirstRow, chunk.Depths.Length, from, from + count);
+                var at = chunk.FirstRow + skip - from;
+                chunk.Depths.AsSpan(skip, take).CopyTo(depths.AsSpan(at));
+                chunk.Pixels.AsSpan(skip * dataset.Width, take * dataset.Width).CopyTo(pixels.AsSpan(at * dataset.Width));
+            }
+        return new FrameWindow(dataset, total, depths, pixels, count);
+    }
+
+    internal static (int Skip, int Take) Overlap(int firstRow, int rows, int from, int to)
+    {
+        var skip = Math.Max(0, from - firstRow);
+        return (skip, Math.Min(firstRow + rows, to) - firstRow - skip);
+    }
+
+    internal static IEnumerable<(int FirstRow, double[] Depths, byte[] Pixels)> ChunksCovering(SqliteConnection connection, SqliteTransaction tx, long version, int level, int from, int to)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT first_row, depths, pixels FROM chunks WHERE version = $v AND level = $l AND first_row >= $from AND first_row < $to ORDER BY first_row";
+        command.Parameters.AddWithValue("$v", version);
+        command.Parameters.AddWithValue("$l", level);
+        command.Parameters.AddWithValue("$from", from / Chunks.Rows * Chunks.Rows);
+        command.Parameters.AddWithValue("$to", to);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            yield return (reader.GetInt32(0), Chunks.Depths(reader.GetFieldValue<byte[]>(1)).ToArray(), reader.GetFieldValue<byte[]>(2));
+    }
+
+    internal static void InsertChunk(SqliteConnection connection, SqliteTransaction tx, long version, Chunk chunk)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = """
+            INSERT INTO chunks (version, level, first_row, row_count, depth_min, depth_max, depths, lines, pixels)
+            VALUES ($v, $level, $first, $count, $min, $max, $depths, $lines, $pixels)
+            """;
+        var p = command.Parameters;
+        p.AddWithValue("$v", version);
+        p.AddWithValue("$level", chunk.Level);
+        p.AddWithValue("$first", chunk.FirstRow);
+        p.AddWithValue("$count", chunk.Count);
+        p.AddWithValue("$min", chunk.Depths[0]);
+        p.AddWithValue("$max", chunk.Depths[^1]);
+        p.AddWithValue("$depths", Chunks.DepthBytes(chunk.Depths));
+        p.AddWithValue("$lines", chunk.Lines is null ? DBNull.Value : Chunks.LineBytes(chunk.Lines));
+        p.AddWithValue("$pixels", chunk.Pixels);
+        command.ExecuteNonQuery();
+    }
+
+    internal static void InsertLevels(SqliteConnection connection, SqliteTransaction tx, long version, IReadOnlyList<int> rowCounts)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "INSERT INTO levels (version, level, row_count) VALUES ($v, $level, $rows)";
+        command.Parameters.AddWithValue("$v", version);
+        var level = command.Parameters.Add("$level", SqliteType.Integer);
+        var rows = command.Parameters.Add("$rows", SqliteType.Integer);
+        for (var i = 0; i < rowCounts.Count; i++)
+        {
+            (level.Value, rows.Value) = (i, rowCounts[i]);
+            command.ExecuteNonQuery();
+        }
     }
 
     /// <summary>Deletes a dataset (one short transaction: it is gone for readers at once), then purges its
@@ -291,9 +397,8 @@ public sealed class FrameStore
 
     // ---- retired versions -----------------------------------------------------------------------------
 
-    /// <summary>Rows purged per transaction: large enough to be quick, small enough that no other writer
-    /// waits long for the lock.</summary>
-    private const int PurgeChunk = 20_000;
+    /// <summary>Chunks (or staged rows) purged per transaction: quick, so no other writer waits long for the lock.</summary>
+    private const int PurgeChunk = 64;
 
     /// <summary>Queues a version that no reader can reach any more for <see cref="PurgeRetired"/>.</summary>
     internal static void Retire(SqliteConnection connection, SqliteTransaction tx, long version)
@@ -315,12 +420,15 @@ public sealed class FrameStore
         while (next.ExecuteScalar() is long version)
         {
             using var delete = connection.CreateCommand();
-            delete.CommandText = "DELETE FROM frames WHERE version = $v AND depth IN (SELECT depth FROM frames WHERE version = $v LIMIT $n)";
+            delete.CommandText = """
+                DELETE FROM chunks WHERE rowid IN (SELECT rowid FROM chunks WHERE version = $v LIMIT $n);
+                DELETE FROM staging WHERE version = $v AND depth IN (SELECT depth FROM staging WHERE version = $v LIMIT $n * 256);
+                """;
             delete.Parameters.AddWithValue("$v", version);
             delete.Parameters.AddWithValue("$n", PurgeChunk);
             while (delete.ExecuteNonQuery() > 0) { }
             using var done = connection.CreateCommand();
-            done.CommandText = "DELETE FROM retired_versions WHERE version = $v";
+            done.CommandText = "DELETE FROM levels WHERE version = $v; DELETE FROM retired_versions WHERE version = $v";
             done.Parameters.AddWithValue("$v", version);
             done.ExecuteNonQuery();
         }

@@ -17,6 +17,9 @@ public sealed record IngestEnd(IngestStatus Status, long SourceBytes, string? Sh
 /// <summary>
 /// One ingest's version. Its log entry is committed first (status <c>running</c>); each batch is then its
 /// own short write transaction into that version, which no reader sees because no dataset points at it.
+/// Rows sorted by depth (the common case) go straight into chunks and overview levels (<see cref="LevelBuilder"/>);
+/// at the first row out of order, everything so far moves to the staging table, which sorts the rest, and
+/// is chunked in short transactions before publishing. Duplicate depths are rejected naming both lines.
 /// <see cref="Publish"/> moves the dataset's pointer in one short transaction, so readers see wholly the
 /// old or wholly the new version. The write lock is therefore never held while the input is being read:
 /// a slow client or a slow blob delays only its own ingest. Every batch also renews the entry's heartbeat
@@ -27,19 +30,24 @@ public sealed class IngestWriter : IDisposable
 {
     private readonly FrameStore _store;
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _insert, _heartbeat;
-    private readonly SqliteParameter _depth, _line, _pixels, _now;
+    private readonly SqliteCommand _stage, _heartbeat;
+    private readonly SqliteParameter _stageDepth, _stageLine, _stagePixels, _now;
     private readonly string _datasetId;
-    private byte[] _rowBuffer = [];
-    private bool _ended;
+    private readonly int _width;
+    private SqliteTransaction? _tx;
+    private LevelBuilder _levels;
+    private bool _staging, _ended;
+    private double _lastDepth;
+    private int _lastLine;
 
     public long Version { get; }
 
-    internal IngestWriter(FrameStore store, SqliteConnection connection, string datasetId, string source, DateTimeOffset startedAt)
+    internal IngestWriter(FrameStore store, SqliteConnection connection, string datasetId, string source, DateTimeOffset startedAt, int width)
     {
         _store = store;
         _connection = connection;
         _datasetId = datasetId;
+        _width = width;
         using (var tx = connection.BeginTransaction(deferred: false))
         using (var log = Command(tx, """
             INSERT INTO ingestion_log (dataset_id, source, started_at, heartbeat_at, status) VALUES ($dataset, $source, $started, $now, 'running')
@@ -53,52 +61,114 @@ public sealed class IngestWriter : IDisposable
             Version = (long)log.ExecuteScalar()!;
             tx.Commit();
         }
-        _insert = Command(null, "INSERT INTO frames (version, depth, line, pixels) VALUES ($version, $depth, $line, $pixels)");
-        _insert.Parameters.AddWithValue("$version", Version);
-        _depth = _insert.Parameters.Add("$depth", SqliteType.Real);
-        _line = _insert.Parameters.Add("$line", SqliteType.Integer);
-        _pixels = _insert.Parameters.Add("$pixels", SqliteType.Blob);
+        _levels = NewLevels();
+        _stage = Command(null, "INSERT INTO staging (version, depth, line, pixels) VALUES ($version, $depth, $line, $pixels)");
+        _stage.Parameters.AddWithValue("$version", Version);
+        _stageDepth = _stage.Parameters.Add("$depth", SqliteType.Real);
+        _stageLine = _stage.Parameters.Add("$line", SqliteType.Integer);
+        _stagePixels = _stage.Parameters.Add("$pixels", SqliteType.Blob);
         _heartbeat = Command(null, "UPDATE ingestion_log SET heartbeat_at = $now WHERE id = $version AND status = 'running'");
         _heartbeat.Parameters.AddWithValue("$version", Version);
         _now = _heartbeat.Parameters.Add("$now", SqliteType.Text);
     }
 
-    /// <summary>Appends a batch in one short transaction; a depth already written in this version is a
-    /// rejection naming both lines.</summary>
+    private LevelBuilder NewLevels() => new(_width, chunk => FrameStore.InsertChunk(_connection, _tx!, Version, chunk));
+
+    /// <summary>Appends a batch in one short transaction.</summary>
     public void Write(FrameBatch batch)
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
-        (_insert.Transaction, _heartbeat.Transaction) = (tx, tx);
-        _now.Value = FrameStore.Timestamp(DateTimeOffset.UtcNow);
-        if (_heartbeat.ExecuteNonQuery() == 0)
-            throw new InvalidOperationException($"ingest {Version} was declared abandoned and its rows removed; it must start again");
-        if (_rowBuffer.Length != batch.Width) _rowBuffer = new byte[batch.Width];
-        _pixels.Value = _rowBuffer; // SQLite copies bound blobs, so one buffer serves every row
+        using var tx = Begin();
         for (var i = 0; i < batch.Count; i++)
         {
-            _depth.Value = batch.Depths[i];
-            _line.Value = batch.Lines[i];
-            batch.Row(i).CopyTo(_rowBuffer);
-            try
+            var (depth, line) = (batch.Depths[i], batch.Lines[i]);
+            var sorted = !_staging && (_levels.BaseRows == 0 || depth > _lastDepth);
+            if (sorted) _levels.Add(depth, line, batch.Row(i));
+            else if (!_staging && depth == _lastDepth) throw Duplicate(depth, line, _lastLine);
+            else
             {
-                _insert.ExecuteNonQuery();
+                if (!_staging) MoveToStaging();
+                Stage(depth, line, batch.Row(i));
             }
-            catch (SqliteException e) when (e.SqliteExtendedErrorCode == 1555) // SQLITE_CONSTRAINT_PRIMARYKEY
-            {
-                throw new CsvRejectedException(
-                    $"duplicate depth {batch.Depths[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}: already on line {FirstLineOf(tx, batch.Depths[i])}",
-                    batch.Lines[i], 1, "depth");
-            }
+            (_lastDepth, _lastLine) = (depth, line);
         }
         tx.Commit();
     }
 
-    private long FirstLineOf(SqliteTransaction tx, double depth)
+    /// <summary>Opens a batch's write transaction, renewing the heartbeat; fails if the ingest was given up on.</summary>
+    private SqliteTransaction Begin()
     {
-        using var query = Command(tx, "SELECT line FROM frames WHERE version = $version AND depth = $depth");
-        query.Parameters.AddWithValue("$version", Version);
-        query.Parameters.AddWithValue("$depth", depth);
-        return (long)query.ExecuteScalar()!;
+        _tx = _connection.BeginTransaction(deferred: false);
+        _heartbeat.Transaction = _tx;
+        _now.Value = FrameStore.Timestamp(DateTimeOffset.UtcNow);
+        if (_heartbeat.ExecuteNonQuery() > 0) return _tx;
+        _tx.Dispose();
+        throw new InvalidOperationException($"ingest {Version} was declared abandoned and its rows removed; it must start again");
+    }
+
+    private void Stage(double depth, int line, ReadOnlySpan<byte> pixels)
+    {
+        _stage.Transaction = _tx;
+        (_stageDepth.Value, _stageLine.Value, _stagePixels.Value) = (depth, line, pixels.ToArray());
+        try
+        {
+            _stage.ExecuteNonQuery();
+        }
+        catch (SqliteException e) when (e.SqliteExtendedErrorCode == 1555) // SQLITE_CONSTRAINT_PRIMARYKEY
+        {
+            using var first = Command(_tx, "SELECT line FROM staging WHERE version = $version AND depth = $depth");
+            first.Parameters.AddWithValue("$version", Version);
+            first.Parameters.AddWithValue("$depth", depth);
+            throw Duplicate(depth, line, Convert.ToInt32(first.ExecuteScalar()));
+        }
+    }
+
+    private static CsvRejectedException Duplicate(double depth, int line, int firstLine) =>
+        new($"duplicate depth {depth.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}: already on line {firstLine}", line, 1, "depth");
+
+    /// <summary>The first row out of depth order: the sorted rows so far (chunked or pending) go to staging.</summary>
+    private void MoveToStaging()
+    {
+        using (var chunks = Command(_tx, "SELECT depths, lines, pixels FROM chunks WHERE version = $version AND level = 0 ORDER BY first_row"))
+        {
+            chunks.Parameters.AddWithValue("$version", Version);
+            using var reader = chunks.ExecuteReader();
+            while (reader.Read())
+            {
+                var (depths, lines, pixels) = (reader.GetFieldValue<byte[]>(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<byte[]>(2));
+                for (var i = 0; i < Chunks.Depths(depths).Length; i++) Stage(Chunks.Depths(depths)[i], Chunks.Lines(lines)[i], pixels.AsSpan(i * _width, _width));
+            }
+        }
+        foreach (var (depth, line, pixels) in _levels.PendingBaseRows()) Stage(depth, line, pixels);
+        using (var drop = Command(_tx, "DELETE FROM chunks WHERE version = $version"))
+        {
+            drop.Parameters.AddWithValue("$version", Version);
+            drop.ExecuteNonQuery();
+        }
+        _levels = NewLevels();
+        _staging = true;
+    }
+
+    /// <summary>Staged rows, in depth order, into chunks: a few thousand rows per short transaction.</summary>
+    private void ChunkStagedRows()
+    {
+        var after = double.NegativeInfinity;
+        while (true)
+        {
+            using var tx = Begin();
+            using var rows = Command(tx, "SELECT depth, line, pixels FROM staging WHERE version = $version AND depth > $after ORDER BY depth LIMIT $n");
+            rows.Parameters.AddWithValue("$version", Version);
+            rows.Parameters.AddWithValue("$after", after);
+            rows.Parameters.AddWithValue("$n", 4 * Chunks.Rows);
+            var read = 0;
+            using (var reader = rows.ExecuteReader())
+                for (; reader.Read(); read++)
+                {
+                    after = reader.GetDouble(0);
+                    _levels.Add(after, reader.GetInt32(1), reader.GetFieldValue<byte[]>(2));
+                }
+            tx.Commit();
+            if (read == 0) return;
+        }
     }
 
     /// <summary>
@@ -109,10 +179,11 @@ public sealed class IngestWriter : IDisposable
     /// </summary>
     public PublishOutcome Publish(DatasetContent content, DateTimeOffset finishedAt, bool sameSourceOnly = false)
     {
+        if (_staging) ChunkStagedRows();
         bool published;
-        using (var tx = _connection.BeginTransaction(deferred: false))
+        using (var tx = Begin())
         {
-            EnsureRunning(tx);
+            FrameStore.InsertLevels(_connection, tx, Version, _levels.Finish());
             var current = FrameStore.FindDataset(_connection, tx, _datasetId);
             if (sameSourceOnly && current is not null && current.SourceName != content.SourceName) return PublishOutcome.SourceConflict;
             published = current is null || current.Sha256 != content.Sha256 || current.Width != content.Width || current.Resampler != content.Resampler;
@@ -167,14 +238,6 @@ public sealed class IngestWriter : IDisposable
         _store.PurgeRetired();
     }
 
-    private void EnsureRunning(SqliteTransaction tx)
-    {
-        using var status = Command(tx, "SELECT status FROM ingestion_log WHERE id = $version");
-        status.Parameters.AddWithValue("$version", Version);
-        if (status.ExecuteScalar() as string != "running")
-            throw new InvalidOperationException($"ingest {Version} was declared abandoned and its rows removed; it must start again");
-    }
-
     private void Log(SqliteTransaction tx, IngestEnd end)
     {
         using var log = Command(tx, """
@@ -211,7 +274,7 @@ public sealed class IngestWriter : IDisposable
             if (!_ended) End(new IngestEnd(IngestStatus.Failed, 0, null, null, null, "ended without publishing", DateTimeOffset.UtcNow));
         }
         catch (SqliteException) { }
-        _insert.Dispose();
+        _stage.Dispose();
         _heartbeat.Dispose();
         _connection.Dispose();
     }

@@ -54,43 +54,36 @@ public sealed class FrameWindow(DatasetInfo dataset, int total, double[] depths,
     public ReadOnlySpan<byte> Row(int index) => pixels.AsSpan(index * Width, Width);
 }
 
-/// <summary>The pages of one snapshot of a window (see <see cref="FrameStore.StreamFrames"/>); read once, then dispose.</summary>
+/// <summary>The pages of one snapshot of a window (see <see cref="FrameStore.StreamFrames"/>): one per chunk,
+/// trimmed to the window; read once, then dispose.</summary>
 public sealed class FrameStream : IDisposable
 {
     private readonly Microsoft.Data.Sqlite.SqliteConnection _connection;
     private readonly Microsoft.Data.Sqlite.SqliteTransaction _tx;
-    private readonly Microsoft.Data.Sqlite.SqliteCommand _rows;
-    private readonly int _pageRows;
+    private readonly int _start, _end;
 
-    internal FrameStream(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction tx,
-        Microsoft.Data.Sqlite.SqliteCommand rows, DatasetInfo dataset, int total, int pageRows)
+    internal FrameStream(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction tx, DatasetInfo dataset, int start, int end)
     {
-        (_connection, _tx, _rows, Dataset, Total, _pageRows) = (connection, tx, rows, dataset, total, pageRows);
+        (_connection, _tx, Dataset, _start, _end) = (connection, tx, dataset, start, end);
     }
 
     public DatasetInfo Dataset { get; }
-    public int Total { get; }
+    public int Total => _end - _start;
 
     public IEnumerable<FrameWindow> Pages()
     {
-        using var reader = _rows.ExecuteReader();
-        var depths = new double[_pageRows];
-        var pixels = new byte[_pageRows * Dataset.Width];
-        var n = 0;
-        while (reader.Read())
+        if (Total == 0) yield break;
+        foreach (var (firstRow, depths, pixels) in FrameStore.ChunksCovering(_connection, _tx, Dataset.Version, 0, _start, _end))
         {
-            depths[n] = reader.GetDouble(0);
-            reader.GetFieldValue<byte[]>(1).CopyTo(pixels, n * Dataset.Width);
-            if (++n < _pageRows) continue;
-            yield return new FrameWindow(Dataset, Total, depths, pixels, n); // the buffers are reused for the next page
-            n = 0;
+            var (skip, take) = FrameStore.Overlap(firstRow, depths.Length, _start, _end);
+            yield return skip == 0 // whole chunks (all but the first) are handed on without a copy
+                ? new FrameWindow(Dataset, Total, depths, pixels, take)
+                : new FrameWindow(Dataset, Total, depths[skip..(skip + take)], pixels[(skip * Dataset.Width)..((skip + take) * Dataset.Width)], take);
         }
-        if (n > 0) yield return new FrameWindow(Dataset, Total, depths, pixels, n);
     }
 
     public void Dispose()
     {
-        _rows.Dispose();
         _tx.Dispose();
         _connection.Dispose();
     }

@@ -8,7 +8,13 @@ namespace ImageFrames.Store;
 /// </summary>
 internal static class Schema
 {
-    private static readonly string[] Migrations =
+    /// <summary>One step: its SQL, then optionally code that moves data into the new shape (same transaction).</summary>
+    private sealed record Migration(string Sql, Action<SqliteConnection, SqliteTransaction>? Code = null)
+    {
+        public static implicit operator Migration(string sql) => new(sql);
+    }
+
+    private static readonly Migration[] Migrations =
     [
         """
         -- A dataset row points at the version (an ingestion_log id) whose frames are visible. Swapping the
@@ -62,7 +68,69 @@ internal static class Schema
         CREATE INDEX ingestion_log_by_source ON ingestion_log (source, id);
         CREATE TABLE retired_versions (version INTEGER PRIMARY KEY) STRICT;
         """,
+        new("""
+        -- Layout v2 (see Chunks): depth-sorted rows in chunks, plus overview levels. A level's row count is in
+        -- levels; chunks are found by row index (first_row) or by depth (depth_max, increasing with first_row).
+        CREATE TABLE chunks (
+            version    INTEGER NOT NULL,
+            level      INTEGER NOT NULL,
+            first_row  INTEGER NOT NULL,
+            row_count  INTEGER NOT NULL,
+            depth_min  REAL NOT NULL,
+            depth_max  REAL NOT NULL,
+            depths     BLOB NOT NULL,
+            lines      BLOB,
+            pixels     BLOB NOT NULL
+        ) STRICT;
+        CREATE UNIQUE INDEX chunks_by_row ON chunks (version, level, first_row);
+        CREATE INDEX chunks_by_depth ON chunks (version, level, depth_max);
+        CREATE TABLE levels (
+            version    INTEGER NOT NULL,
+            level      INTEGER NOT NULL,
+            row_count  INTEGER NOT NULL,
+            PRIMARY KEY (version, level)
+        ) STRICT, WITHOUT ROWID;
+        -- Rows of an ingest whose input is not sorted by depth, sorted here by the primary key before chunking.
+        CREATE TABLE staging (
+            version  INTEGER NOT NULL,
+            depth    REAL NOT NULL,
+            line     INTEGER NOT NULL,
+            pixels   BLOB NOT NULL,
+            PRIMARY KEY (version, depth)
+        ) STRICT, WITHOUT ROWID;
+        """, MoveFramesIntoChunks),
     ];
+
+    /// <summary>Layout v1 → v2: every dataset's visible version is re-chunked (with its overview levels) from
+    /// the one-row-per-depth table, which is then dropped. Versions nobody can read are not carried over.</summary>
+    private static void MoveFramesIntoChunks(SqliteConnection connection, SqliteTransaction tx)
+    {
+        var versions = new List<(long Version, int Width)>();
+        using (var datasets = connection.CreateCommand())
+        {
+            datasets.Transaction = tx;
+            datasets.CommandText = "SELECT version, width FROM datasets";
+            using var reader = datasets.ExecuteReader();
+            while (reader.Read()) versions.Add((reader.GetInt64(0), reader.GetInt32(1)));
+        }
+        foreach (var (version, width) in versions)
+        {
+            var builder = new LevelBuilder(width, chunk => FrameStore.InsertChunk(connection, tx, version, chunk));
+            using var rows = connection.CreateCommand();
+            rows.Transaction = tx;
+            rows.CommandText = "SELECT depth, line, pixels FROM frames WHERE version = $v ORDER BY depth";
+            rows.Parameters.AddWithValue("$v", version);
+            using (var reader = rows.ExecuteReader())
+                while (reader.Read()) builder.Add(reader.GetDouble(0), reader.GetInt32(1), reader.GetFieldValue<byte[]>(2));
+            FrameStore.InsertLevels(connection, tx, version, builder.Finish());
+        }
+        Scalar(connection, tx, """
+            DROP TABLE frames;
+            DELETE FROM retired_versions;
+            UPDATE ingestion_log SET status = 'failed', heartbeat_at = NULL, error = 'abandoned: the storage layout was upgraded while it ran'
+            WHERE status = 'running';
+            """);
+    }
 
     public static int CurrentVersion => Migrations.Length;
 
@@ -71,15 +139,19 @@ internal static class Schema
     /// re-reads its version under it, since another process may have migrated meanwhile); an up-to-date file
     /// is only read, so a new process never waits behind a running ingest to start.
     /// </summary>
-    public static void Migrate(SqliteConnection connection)
+    public static void Migrate(SqliteConnection connection) => Migrate(connection, Migrations.Length);
+
+    /// <summary>Brings the file to <paramref name="target"/> (tests build files of earlier layouts with it).</summary>
+    internal static void Migrate(SqliteConnection connection, int target)
     {
         var version = ReadVersion(connection, null);
-        if (version == Migrations.Length) return;
+        if (version >= target) return;
         if (version == 0) Scalar(connection, null, "PRAGMA journal_mode = WAL"); // a new file
         using var tx = connection.BeginTransaction(deferred: false);
-        for (version = ReadVersion(connection, tx); version < Migrations.Length; version++)
+        for (version = ReadVersion(connection, tx); version < target; version++)
         {
-            Scalar(connection, tx, Migrations[version]);
+            Scalar(connection, tx, Migrations[version].Sql);
+            Migrations[version].Code?.Invoke(connection, tx);
             Scalar(connection, tx, $"PRAGMA user_version = {version + 1}");
         }
         tx.Commit();

@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+
+namespace ImageFrames.Store;
+
+/// <summary>
+/// Storage layout v2: a version's rows, sorted by depth, are stored in chunks of <see cref="Rows"/> consecutive
+/// rows (their depths, source lines and pixels as three blobs), so an ingest writes a thousand records instead
+/// of a million and a query finds its window with two index seeks and two binary searches. Level 0 holds the
+/// rows as ingested; each overview level <c>k</c> holds level <c>k − 1</c> decimated ×4 in depth by exact
+/// area average, built while ingesting, until a level fits in <see cref="OverviewUntilRows"/> rows.
+/// </summary>
+public static class Chunks
+{
+    /// <summary>Rows per chunk: 150 KB of pixels at 150 px, a few overflow pages per record.</summary>
+    public const int Rows = 1024;
+
+    /// <summary>Rows of one level averaged into one row of the next.</summary>
+    public const int Factor = 4;
+
+    /// <summary>A level with at most this many rows gets no coarser level above it.</summary>
+    public const int OverviewUntilRows = 4096;
+
+    public static byte[] DepthBytes(ReadOnlySpan<double> depths) => MemoryMarshal.AsBytes(depths).ToArray();
+    public static byte[] LineBytes(ReadOnlySpan<int> lines) => MemoryMarshal.AsBytes(lines).ToArray();
+    public static ReadOnlySpan<double> Depths(byte[] blob) => MemoryMarshal.Cast<byte, double>(blob);
+    public static ReadOnlySpan<int> Lines(byte[] blob) => MemoryMarshal.Cast<byte, int>(blob);
+}
+
+/// <summary>One chunk as written: rows <c>FirstRow .. FirstRow + Count − 1</c> of one level.</summary>
+public sealed record Chunk(int Level, int FirstRow, int Count, double[] Depths, int[]? Lines, byte[] Pixels);
+
+/// <summary>
+/// Turns rows arriving in ascending depth order into chunks for every level, emitted through
+/// <paramref name="emit"/> as each fills. A full chunk is emitted only when a further row arrives, so at
+/// <see cref="Finish"/> a level is kept exactly when the level below it had more than
+/// <see cref="Chunks.OverviewUntilRows"/> rows. Memory: one chunk per level.
+/// </summary>
+public sealed class LevelBuilder(int width, Action<Chunk> emit)
+{
+    private const int MaxLevels = 16; // 4^16 rows: beyond any dataset the row limit allows
+
+    private readonly List<Level> _levels = [];
+
+    /// <summary>Rows given to level 0 so far.</summary>
+    public int BaseRows => _levels.Count == 0 ? 0 : _levels[0].Rows;
+
+    public void Add(double depth, int line, ReadOnlySpan<byte> pixels) => Push(0, depth, line, pixels);
+
+    /// <summary>Emits every level's last chunk and returns each kept level's row count, finest first.</summary>
+    public IReadOnlyList<int> Finish()
+    {
+        var kept = new List<int>();
+        for (var level = 0; level < _levels.Count; level++)
+        {
+            if (level > 0 && _levels[level - 1].Rows <= Chunks.OverviewUntilRows) break;
+            var l = _levels[level];
+            l.FlushGroup(this, level);
+            if (l.Count > 0) Emit(level, l);
+            kept.Add(l.Rows);
+        }
+        return kept;
+    }
+
+    /// <summary>The level-0 rows not yet emitted (the staging switch moves them).</summary>
+    public IEnumerable<(double Depth, int Line, byte[] Pixels)> PendingBaseRows()
+    {
+        if (_levels.Count == 0) yield break;
+        var l = _levels[0];
+        for (var i = 0; i < l.Count; i++) yield return (l.Depths[i], l.Lines![i], l.Pixels.AsSpan(i * width, width).ToArray());
+    }
+
+    private void Push(int level, double depth, int line, ReadOnlySpan<byte> pixels)
+    {
+        if (level == _levels.Count)
+        {
+            if (level == MaxLevels) return;
+            _levels.Add(new Level(width, level == 0));
+        }
+        var l = _levels[level];
+        if (l.Count == Chunks.Rows) Emit(level, l); // full, and a further row is here
+        l.Append(depth, line, pixels);
+        l.Rows++;
+        l.AddToGroup(this, level, depth, pixels);
+    }
+
+    private void Emit(int level, Level l)
+    {
+        emit(new Chunk(level, l.Rows - l.Count, l.Count, l.Depths[..l.Count], l.Lines?[..l.Count], l.Pixels[..(l.Count * width)]));
+        l.Count = 0;
+    }
+
+    private sealed class Level(int width, bool keepLines)
+    {
+        public readonly double[] Depths = new double[Chunks.Rows];
+        public readonly int[]? Lines = keepLines ? new int[Chunks.Rows] : null;
+        public readonly byte[] Pixels = new byte[Chunks.Rows * width];
+        public int Count, Rows;
+
+        // The group of up to Factor rows being averaged into one row of the next level.
+        private readonly int[] _sums = new int[width];
+        private double _depthSum;
+        private int _grouped;
+
+        public void Append(double depth, int line, ReadOnlySpan<byte> pixels)
+        {
+            Depths[Count] = depth;
+            if (Lines is not null) Lines[Count] = line;
+            pixels.CopyTo(Pixels.AsSpan(Count * width));
+            Count++;
+        }
+
+        public void AddToGroup(LevelBuilder builder, int level, double depth, ReadOnlySpan<byte> pixels)
+        {
+            for (var x = 0; x < pixels.Length; x++) _sums[x] += pixels[x];
+            _depthSum += depth;
+            if (++_grouped == Chunks.Factor) FlushGroup(builder, level);
+        }
+
+        /// <summary>The group's exact area average (rounded half up) at its mean depth, into the next level.</summary>
+        public void FlushGroup(LevelBuilder builder, int level)
+        {
+            if (_grouped == 0) return;
+            Span<byte> averaged = stackalloc byte[width];
+            for (var x = 0; x < width; x++) averaged[x] = (byte)((_sums[x] + _grouped / 2) / _grouped);
+            var depth = _depthSum / _grouped;
+            Array.Clear(_sums);
+            (_depthSum, _grouped) = (0, 0);
+            builder.Push(level + 1, depth, 0, averaged);
+        }
+    }
+}
