@@ -27,7 +27,7 @@ public sealed class TransientStorageTests(AzuriteFixture azurite) : IDisposable
         var faulty = new BlobServiceClient(azurite.ConnectionString, new BlobClientOptions { Transport = new DropsAfter(100_000), Retry = { MaxRetries = 0 } });
         var blob = faulty.GetBlobContainerClient(container.Name).GetBlobClient("dropped.csv");
 
-        var failure = await Assert.ThrowsAsync<IngestFailedException>(() => new IngestBlobFunction(_db.Ingest).Run(blob, "dropped.csv", default));
+        var failure = await Assert.ThrowsAsync<IngestFailedException>(() => new IngestBlobFunction(_db.Ingest).Run(blob, default));
 
         Assert.Contains("connection dropped", failure.ToString());
         var attempt = Assert.Single(_db.Store.IngestionLog("dropped"));
@@ -43,7 +43,7 @@ public sealed class TransientStorageTests(AzuriteFixture azurite) : IDisposable
         var unreachable = new BlobServiceClient(AzuriteFixture.DevelopmentAccount(9, 9, 9), options); // port 9: discard, nothing listens
         var blob = unreachable.GetBlobContainerClient("frames-input").GetBlobClient("x.csv");
 
-        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => new IngestBlobFunction(_db.Ingest).Run(blob, "x.csv", default));
+        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => new IngestBlobFunction(_db.Ingest).Run(blob, default));
         Assert.Empty(_db.Store.IngestionLog());
     }
 

@@ -51,7 +51,7 @@ public sealed class UploadCommandTests(AzuriteFixture azurite) : IDisposable
             var container = azurite.Blobs.GetBlobContainerClient(_db.Options.InputContainer);
             var blob = container.GetBlobClient("well-7.csv");
             while (!(await container.ExistsAsync()) || !(await blob.ExistsAsync())) await Task.Delay(100);
-            await new IngestBlobFunction(_db.Ingest).Run(blob, "well-7.csv", default);
+            await new IngestBlobFunction(_db.Ingest).Run(blob, default);
         });
 
         var stdout = new StringWriter();

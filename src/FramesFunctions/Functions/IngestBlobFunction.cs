@@ -13,9 +13,6 @@ public sealed class IngestBlobFunction(IngestService ingest)
     [Function("IngestBlob")]
     public async Task Run(
         [BlobTrigger("%FRAMES_INPUT_CONTAINER%/{name}", Connection = "AzureWebJobsStorage")] BlobClient blob,
-        string name, CancellationToken cancellationToken)
-    {
-        await using var content = await blob.OpenReadAsync(cancellationToken: cancellationToken);
-        await ingest.IngestAsync(content, null, $"{blob.BlobContainerName}/{name}", ct: cancellationToken, sameSourceOnly: true);
-    }
+        CancellationToken cancellationToken) =>
+        await ingest.IngestBlobAsync(blob, cancellationToken);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Azure.Storage.Blobs;
 using ImageFrames.Configuration;
 using ImageFrames.Parse;
 using ImageFrames.Store;
@@ -153,6 +154,18 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
                 status, id, sourceName, result.Rows, result.SkippedRows, result.Bytes, clock.Elapsed.TotalMilliseconds, message);
             return result;
         }
+    }
+
+    /// <summary>
+    /// Ingests a blob of the input container (the trigger and the reconcile sweep), as the dataset named after it.
+    /// The blob is read as one streaming download — the SDK resumes it from where it broke on a transient fault —
+    /// so parsing never waits on a round trip per range, as it did with <c>OpenReadAsync</c>'s 4 MiB ranges.
+    /// </summary>
+    public async Task<IngestResult> IngestBlobAsync(BlobClient blob, CancellationToken ct)
+    {
+        var download = await blob.DownloadStreamingAsync(cancellationToken: ct).ConfigureAwait(false);
+        await using var content = download.Value.Content;
+        return await IngestAsync(content, null, $"{blob.BlobContainerName}/{blob.Name}", ct: ct, sameSourceOnly: true).ConfigureAwait(false);
     }
 
     /// <summary>The writer thread: opens the version (handed to <paramref name="opened"/> at once, so the caller

@@ -33,8 +33,7 @@ public sealed class ReconcileService(BlobServiceClient? blobs, FrameStore store,
             if (!IsDue(store.LatestAttempt(source), item.Properties.LastModified, time.GetUtcNow())) continue;
             try
             {
-                await using var content = await container.GetBlobClient(item.Name).OpenReadAsync(cancellationToken: ct);
-                await ingest.IngestAsync(content, null, source, ct: ct, sameSourceOnly: true);
+                await ingest.IngestBlobAsync(container.GetBlobClient(item.Name), ct);
                 ingested++;
             }
             catch (IngestFailedException e)

@@ -148,7 +148,7 @@ public sealed class IngestWriter : IDisposable
         _staging = true;
     }
 
-    /// <summary>Staged rows, in depth order, into chunks: a few thousand rows per short transaction.</summary>
+    /// <summary>Staged rows, in depth order, into chunks (and out of staging): a few thousand rows per short transaction.</summary>
     private void ChunkStagedRows()
     {
         var after = double.NegativeInfinity;
@@ -166,6 +166,12 @@ public sealed class IngestWriter : IDisposable
                     after = reader.GetDouble(0);
                     _levels.Add(after, reader.GetInt32(1), reader.GetFieldValue<byte[]>(2));
                 }
+            using (var chunked = Command(tx, "DELETE FROM staging WHERE version = $version AND depth <= $after"))
+            {
+                chunked.Parameters.AddWithValue("$version", Version);
+                chunked.Parameters.AddWithValue("$after", after);
+                chunked.ExecuteNonQuery();
+            }
             tx.Commit();
             if (read == 0) return;
         }
