@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 // Whole-file benchmark: generates inputs with `frames sample`'s generator (200 grey columns, depth step 0.1),
 // then measures ingest (and each stage alone) and the query paths in-process. Prints a Markdown table.
-// Usage: dotnet run -c Release --project bench/FramesBench -- [--rows 5460,100000,1000000] [--keep DIR]
+// Usage: dotnet run -c Release --project bench/FramesBench -- [--rows 5460,100000,1000000] [--iterations 300]
 if (args.FirstOrDefault() == "micro")
 {
     BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(MicroBenchmarks).Assembly).Run(args[1..], MicroBenchmarks.Config);
@@ -33,7 +33,7 @@ try
         var csv = Path.Combine(folder, $"bench{rows}.csv");
         Generate(csv, rows);
         var mb = new FileInfo(csv).Length / 1e6;
-        var stages = rows == rowSizes.Max() ? new[] { "parse", "parse+resize", "ingest" } : ["ingest"];
+        var stages = rows == rowSizes.Max() ? new[] { "parse", "parse+resize", "ingest", "CLI ingest (process)" } : ["ingest", "CLI ingest (process)"];
         foreach (var stage in stages)
         {
             // Best of two runs: the first run of a stage on a big file still pays for tiered JIT's
@@ -44,17 +44,18 @@ try
             for (var run = 0; run < 2; run++)
             {
                 GC.Collect();
-                var peak = new PeakWorkingSet();
-                var clock = Stopwatch.StartNew();
-                count = await RunStage(stage, csv, Path.Combine(folder, $"bench{rows}-{run}.db"));
-                best = clock.Elapsed < best ? clock.Elapsed : best;
-                peakBytes = Math.Max(peakBytes, peak.Stop());
+                var db = Path.Combine(folder, $"bench{rows}-{(stage.StartsWith("CLI") ? "cli" : "")}{run}.db");
+                (count, var wall, var peak) = stage.StartsWith("CLI") ? CliIngest(csv, db, rows) : await InProcess(stage, csv, db);
+                best = wall < best ? wall : best;
+                peakBytes = Math.Max(peakBytes, peak);
             }
             Console.WriteLine($"| {rows:N0} rows | {mb:F0} | {stage} | {best.TotalSeconds:F2} | {mb / best.TotalSeconds:F0} | {count / best.TotalSeconds:N0} | {peakBytes / 1e6:F0} |");
         }
     }
     Console.WriteLine();
-    QueryBench(folder, rowSizes[0], iterations);
+    LevelStorage(Path.Combine(folder, $"bench{rowSizes.Max()}-1.db"));
+    Console.WriteLine();
+    QueryBench(folder, rowSizes, iterations);
     Console.WriteLine();
     await ConcurrentImageBench(folder, rowSizes.Max());
 }
@@ -64,11 +65,13 @@ finally
     Directory.Delete(folder, recursive: true);
 }
 
-static async Task<int> RunStage(string stage, string csv, string db) => stage switch
+static async Task<(int Rows, TimeSpan Wall, long PeakBytes)> InProcess(string stage, string csv, string db)
 {
-    "ingest" => await Ingest(csv, db),
-    _ => await Parse(csv, resize: stage != "parse"),
-};
+    var peak = new PeakWorkingSet();
+    var clock = Stopwatch.StartNew();
+    var rows = stage == "ingest" ? await Ingest(csv, db) : await Parse(csv, resize: stage != "parse");
+    return (rows, clock.Elapsed, peak.Stop());
+}
 
 static async Task<int> Ingest(string csv, string db)
 {
@@ -90,22 +93,44 @@ static async Task<int> Parse(string csv, bool resize)
     return reader.Rows;
 }
 
-static void QueryBench(string folder, int rows, int iterations)
+// Every query on the smallest and the largest dataset side by side: with the chunk index the cost of a query
+// should follow the rows it returns, not the rows the dataset holds.
+static void QueryBench(string folder, int[] rowSizes, int iterations)
+{
+    var sizes = new[] { rowSizes.Min(), rowSizes.Max() }.Distinct().ToArray();
+    var results = sizes.Select(rows => (Rows: rows, Times: QueryTimes(folder, rows, iterations))).ToArray();
+    Console.WriteLine($"| query ({iterations} requests each, mean / p99 ms) | " + string.Join(" | ", sizes.Select(r => $"{r:N0} rows")) + (sizes.Length > 1 ? " | ratio |" : " |"));
+    Console.WriteLine("|---|" + string.Concat(sizes.Select(_ => "---:|")) + (sizes.Length > 1 ? "---:|" : ""));
+    foreach (var name in results[0].Times.Keys)
+    {
+        var cells = results.Select(r => $"{r.Times[name].Mean:F3} / {r.Times[name].P99:F3}");
+        var ratio = sizes.Length > 1 ? $" {results[^1].Times[name].Mean / results[0].Times[name].Mean:F2}× |" : "";
+        Console.WriteLine($"| {name} | {string.Join(" | ", cells)} |{ratio}");
+    }
+}
+
+static Dictionary<string, (double Mean, double P99)> QueryTimes(string folder, int rows, int iterations)
 {
     var options = new FramesOptions { DatabasePath = Path.Combine(folder, $"bench{rows}-1.db"), CacheMaxBytes = 256 << 20 };
     var store = new FrameStore(options);
     var api = Api(store, options);
-    Console.WriteLine($"| query ({rows:N0}-row dataset, {iterations} requests each) | mean ms | p99 ms | of which GC pauses, ms |");
-    Console.WriteLine("|---|---:|---:|---:|");
+    var times = new Dictionary<string, (double, double)>();
     // Windows start at a different depth on every request, so each one misses the cache.
     var windows = Math.Max(1, rows - 100);
     // A 100-row window is a depth range holding 100 rows, as clients ask for it (both bounds given).
     string Window(int i) => $"depth_min={(90001 + i % windows) / 10.0:R}&depth_max={(90001 + i % windows + 99) / 10.0:R}";
+    // The widest picture the pixel budget allows, from the start of the dataset (all of a small one).
+    var widest = (int)Math.Min(rows, options.MaxImagePixels / options.TargetWidth);
+    var widestWindow = $"depth_max={(90001 + widest - 1) / 10.0:R}";
     Measure("100-row JSON window, uncached", i => api.Frames(Query(Window(i))));
+    Measure("open-ended JSON window (depth_min only, limit 100), uncached", i => api.Frames(Query($"depth_min={(90001 + i % windows) / 10.0:R}")));
     Measure("full-range JSON (first 1,000-row page), uncached", _ => { api.ClearCache(); return api.Frames(Query("limit=1000")); });
     Measure("100-row PNG, uncached", i => api.FramesImage(Query(Window(i))));
-    Measure("full-range PNG, uncached", _ => { api.ClearCache(); return api.FramesImage(Query("")); });
-    Measure("full-range PNG, cached", _ => api.FramesImage(Query("")));
+    Measure("full-range PNG at height=1000 (overview levels), uncached", _ => { api.ClearCache(); return api.FramesImage(Query("height=1000")); });
+    Console.WriteLine($"({rows:N0}-row dataset: the widest PNG within the pixel budget has {widest:N0} rows)");
+    Measure("widest PNG within the budget, uncached", _ => { api.ClearCache(); return api.FramesImage(Query(widestWindow)); });
+    Measure("same PNG, cached", _ => api.FramesImage(Query(widestWindow)));
+    return times;
 
     static QueryCollection Query(string text) => new(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(text));
 
@@ -115,19 +140,50 @@ static void QueryBench(string folder, int rows, int iterations)
         // the path only after they have run a while, and the first few hundred requests measured 2-3x slower.
         var warmUp = Stopwatch.StartNew();
         for (var i = 0; i < 1000 && warmUp.ElapsedMilliseconds < 1000; i++) run(i % 1000);
-        var times = new List<double>();
-        var pausedBefore = GC.GetTotalPauseDuration();
+        var samples = new List<double>();
         for (var i = 0; i < iterations; i++)
         {
             var clock = Stopwatch.StartNew();
             var response = run(1000 + i); // windows not used in the warm-up, so "uncached" really misses
-            times.Add(clock.Elapsed.TotalMilliseconds);
+            samples.Add(clock.Elapsed.TotalMilliseconds);
             if (response.Status != 200) throw new InvalidOperationException($"{name}: {response.Status} {System.Text.Encoding.UTF8.GetString(response.Body)}");
         }
-        times.Sort();
-        var gcPerRequest = (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds / iterations;
-        Console.WriteLine($"| {name} | {times.Average():F3} | {times[(int)(times.Count * 0.99)]:F3} | {gcPerRequest:F3} |");
+        samples.Sort();
+        times[name] = (samples.Average(), samples[(int)(samples.Count * 0.99)]);
     }
+}
+
+/// <summary>The command line's ingest as a user runs it, process start included, beside the in-process number;
+/// the peak is the child process's own (VmHWM, read while it runs).</summary>
+static (int Rows, TimeSpan Wall, long PeakBytes) CliIngest(string csv, string db, int rows)
+{
+    var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["FRAMES_DB_PATH"] = db } };
+    foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "frames.dll"), "ingest", csv, "--quiet" }) start.ArgumentList.Add(arg);
+    var clock = Stopwatch.StartNew();
+    using var cli = Process.Start(start)!;
+    var output = cli.StandardOutput.ReadToEndAsync();
+    var errors = cli.StandardError.ReadToEndAsync();
+    long peak = 0;
+    while (!cli.WaitForExit(10))
+    {
+        cli.Refresh();
+        try { peak = Math.Max(peak, cli.PeakWorkingSet64); } catch (InvalidOperationException) { } // it just exited
+    }
+    var wall = clock.Elapsed;
+    if (cli.ExitCode != 0 || !output.Result.StartsWith("succeeded")) throw new InvalidOperationException($"frames ingest: exit {cli.ExitCode}: {output.Result}{errors.Result}");
+    return (rows, wall, peak);
+}
+
+/// <summary>How much the overview levels add to the stored rows.</summary>
+static void LevelStorage(string db)
+{
+    using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False");
+    connection.Open();
+    using var command = connection.CreateCommand();
+    command.CommandText = "SELECT group_concat(row_count, ' → '), coalesce(sum(CASE WHEN level > 0 THEN row_count END), 0) * 1.0 / sum(CASE WHEN level = 0 THEN row_count END) FROM (SELECT * FROM levels ORDER BY level)";
+    using var reader = command.ExecuteReader();
+    reader.Read();
+    Console.WriteLine($"overview levels: {reader.GetString(0)} rows; overviews add {reader.GetDouble(1):P1} of the base level");
 }
 
 // Sixteen clients at once each ask for a different uncached 20,000-row PNG (3 Mpx): what the worker's memory

@@ -17,7 +17,8 @@ public sealed class BenchSmokeTests
         await bench.WaitForExitAsync();
 
         Assert.True(bench.ExitCode == 0, output + errors);
-        foreach (var stage in new[] { "| parse |", "| parse+resize |", "| ingest |", "100-row JSON window", "full-range PNG, uncached", "full-range PNG, cached" })
+        foreach (var stage in new[] { "| parse |", "| parse+resize |", "| ingest |", "| CLI ingest (process) |", "overview levels:", "100-row JSON window",
+                                       "full-range PNG at height=1000", "widest PNG within the budget, uncached", "same PNG, cached" })
             Assert.Contains(stage, output);
     }
 }

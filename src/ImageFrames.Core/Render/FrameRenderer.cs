@@ -1,4 +1,5 @@
 using System.Buffers;
+using ImageFrames.Resize;
 using ImageFrames.Store;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
@@ -38,13 +39,19 @@ public static class FrameRenderer
         _ => int.MaxValue,
     };
 
-    /// <summary>The window as a picture <c>width × rows</c>, or resampled to <paramref name="height"/> rows.</summary>
+    /// <summary>The window as a picture <c>width × rows</c>, or resampled in depth to <paramref name="height"/> rows
+    /// (exact area average of the greys, then the colour map, as a tile server renders a coarser zoom).</summary>
     public static byte[] Render(FrameWindow window, Rgb24[] table, ImageFormat format, int? height = null)
     {
-        if (format == ImageFormat.Png && (height is null || height == window.Count))
-            return PalettePng.Encode(window.Pixels, window.Width, window.Count, table);
-        using var image = Colorize(window.Pixels, window.Width, window.Count, table);
-        if (height is { } h && h != window.Count) image.Mutate(x => x.Resize(window.Width, h, KnownResamplers.Box));
+        return height is { } h && h != window.Count
+            ? Draw(RowResizer.For(window.Count, h, Resampler.Area).ResizeRows(window.Pixels, window.Width), window.Width, h, table, format)
+            : Draw(window.Pixels, window.Width, window.Count, table, format);
+    }
+
+    private static byte[] Draw(ReadOnlySpan<byte> greys, int width, int rows, Rgb24[] table, ImageFormat format)
+    {
+        if (format == ImageFormat.Png) return PalettePng.Encode(greys, width, rows, table);
+        using var image = Colorize(greys, width, rows, table);
         return Encode(image, format);
     }
 

@@ -62,6 +62,32 @@ public sealed class RowResizer
         }
     }
 
+    /// <summary>
+    /// The same plan across rows instead of along one: <paramref name="rows"/> (<see cref="SourceWidth"/> rows of
+    /// <paramref name="width"/> greys) become <see cref="TargetWidth"/> rows, each target row the weighted sum
+    /// of its source rows. Pictures are resampled in depth this way, on the greys, before colour mapping.
+    /// </summary>
+    public byte[] ResizeRows(ReadOnlySpan<byte> rows, int width)
+    {
+        if (rows.Length != SourceWidth * width) throw new ArgumentException($"expected {SourceWidth} rows of {width}", nameof(rows));
+        var target = new byte[TargetWidth * width];
+        var acc = new long[width];
+        var twoDenominator = 2 * _denominator;
+        for (var i = 0; i < TargetWidth; i++)
+        {
+            Array.Clear(acc);
+            var w = _weights.AsSpan(i * _stride, _counts[i]);
+            for (var k = 0; k < w.Length; k++)
+            {
+                var row = rows.Slice((_starts[i] + k) * width, width);
+                for (var x = 0; x < width; x++) acc[x] += (long)w[k] * row[x];
+            }
+            var output = target.AsSpan(i * width, width);
+            for (var x = 0; x < width; x++) output[x] = acc[x] <= 0 ? (byte)0 : (byte)Math.Min(255, (2 * acc[x] + _denominator) / twoDenominator);
+        }
+        return target;
+    }
+
     private readonly record struct Tap(int Start, int[] Weights);
 
     /// <summary>Exact overlap weights: with g = gcd(N, M), output i spans [i·N/g, (i+1)·N/g) and input j spans

@@ -301,40 +301,43 @@ public sealed class FrameStore
         return reader.GetInt32(0) + lo;
     }
 
-    /// <summary>Rows <c>[from, from + count)</c> of a level as a window, copied out of the chunks that hold them.</summary>
+    /// <summary>Rows <c>[from, from + count)</c> of a level as a window: only those rows' bytes are read out of
+    /// the chunks that hold them (incremental blob I/O), however small the window.</summary>
     private static FrameWindow ReadRows(SqliteConnection connection, SqliteTransaction tx, DatasetInfo dataset, int level, int from, int count, int total)
     {
         var depths = new double[count];
         var pixels = new byte[count * dataset.Width];
         if (count > 0)
-            foreach (var chunk in ChunksCovering(connection, tx, dataset.Version, level, from, from + count))
+            foreach (var slice in Slices(connection, tx, dataset.Version, level, from, from + count))
             {
-                var (skip, take) = Overlap(chunk.FirstRow, chunk.Depths.Length, from, from + count);
-                var at = chunk.FirstRow + skip - from;
-                chunk.Depths.AsSpan(skip, take).CopyTo(depths.AsSpan(at));
-                chunk.Pixels.AsSpan(skip * dataset.Width, take * dataset.Width).CopyTo(pixels.AsSpan(at * dataset.Width));
+                var at = slice.Row - from;
+                slice.Depths.CopyTo(depths.AsSpan(at));
+                slice.ReadPixels(connection, dataset.Width, pixels.AsSpan(at * dataset.Width, slice.Depths.Length * dataset.Width));
             }
         return new FrameWindow(dataset, total, depths, pixels, count);
     }
 
-    internal static (int Skip, int Take) Overlap(int firstRow, int rows, int from, int to)
-    {
-        var skip = Math.Max(0, from - firstRow);
-        return (skip, Math.Min(firstRow + rows, to) - firstRow - skip);
-    }
-
-    internal static IEnumerable<(int FirstRow, double[] Depths, byte[] Pixels)> ChunksCovering(SqliteConnection connection, SqliteTransaction tx, long version, int level, int from, int to)
+    /// <summary>The parts of rows <c>[from, to)</c> each chunk of a level holds, in row order.</summary>
+    internal static List<ChunkSlice> Slices(SqliteConnection connection, SqliteTransaction tx, long version, int level, int from, int to)
     {
         using var command = connection.CreateCommand();
         command.Transaction = tx;
-        command.CommandText = "SELECT first_row, depths, pixels FROM chunks WHERE version = $v AND level = $l AND first_row >= $from AND first_row < $to ORDER BY first_row";
+        command.CommandText = "SELECT rowid, first_row, depths FROM chunks WHERE version = $v AND level = $l AND first_row >= $from AND first_row < $to ORDER BY first_row";
         command.Parameters.AddWithValue("$v", version);
         command.Parameters.AddWithValue("$l", level);
         command.Parameters.AddWithValue("$from", from / Chunks.Rows * Chunks.Rows);
         command.Parameters.AddWithValue("$to", to);
         using var reader = command.ExecuteReader();
+        var slices = new List<ChunkSlice>();
         while (reader.Read())
-            yield return (reader.GetInt32(0), Chunks.Depths(reader.GetFieldValue<byte[]>(1)).ToArray(), reader.GetFieldValue<byte[]>(2));
+        {
+            var (rowId, firstRow) = (reader.GetInt64(0), reader.GetInt32(1));
+            var depths = Chunks.Depths(reader.GetFieldValue<byte[]>(2));
+            var skip = Math.Max(0, from - firstRow);
+            var take = Math.Min(firstRow + depths.Length, to) - firstRow - skip;
+            slices.Add(new ChunkSlice(rowId, firstRow + skip, skip, depths.Slice(skip, take).ToArray()));
+        }
+        return slices;
     }
 
     internal static void InsertChunk(SqliteConnection connection, SqliteTransaction tx, long version, Chunk chunk)

@@ -73,12 +73,11 @@ public sealed class FrameStream : IDisposable
     public IEnumerable<FrameWindow> Pages()
     {
         if (Total == 0) yield break;
-        foreach (var (firstRow, depths, pixels) in FrameStore.ChunksCovering(_connection, _tx, Dataset.Version, 0, _start, _end))
+        foreach (var slice in FrameStore.Slices(_connection, _tx, Dataset.Version, 0, _start, _end))
         {
-            var (skip, take) = FrameStore.Overlap(firstRow, depths.Length, _start, _end);
-            yield return skip == 0 // whole chunks (all but the first) are handed on without a copy
-                ? new FrameWindow(Dataset, Total, depths, pixels, take)
-                : new FrameWindow(Dataset, Total, depths[skip..(skip + take)], pixels[(skip * Dataset.Width)..((skip + take) * Dataset.Width)], take);
+            var pixels = new byte[slice.Depths.Length * Dataset.Width];
+            slice.ReadPixels(_connection, Dataset.Width, pixels);
+            yield return new FrameWindow(Dataset, Total, slice.Depths, pixels, slice.Depths.Length);
         }
     }
 
