@@ -23,7 +23,7 @@ public readonly record struct IngestProgress(int Rows, long Bytes);
 /// </summary>
 public sealed class IngestService(FrameStore store, FramesOptions options, FramesMetrics metrics, ILogger<IngestService> logger)
 {
-    private const int BatchesInFlight = 3;
+    private const int BatchesInFlight = 4;
 
     /// <summary>
     /// Ingests <paramref name="csv"/> as <paramref name="datasetId"/>, or when that is null as the dataset named
