@@ -134,4 +134,19 @@ public sealed class CsvRulesTests : IDisposable
         var big = Csv.Header(2) + "\n" + string.Join("\n", Enumerable.Range(0, 100).Select(i => $"{i},1,1"));
         Assert.Contains("FRAMES_MAX_CSV_BYTES", (await limited.IngestTextAsync(big)).Error);
     }
+
+    /// <summary>Plain rows take a one-pass fast path; rows with quotes, padding, leading zeros or "12.0" take the
+    /// per-cell path. Both must store the same pixels for the same greys.</summary>
+    [Fact]
+    public async Task DecoratedCellsStoreTheSamePixelsAsPlainOnes()
+    {
+        var random = new Random(5);
+        var greys = Enumerable.Range(0, 50).Select(_ => Enumerable.Range(0, 8).Select(_ => random.Next(256)).ToArray()).ToArray();
+        string Decorate(int g, int i) => (i % 5) switch { 0 => $"\"{g}\"", 1 => $" {g}", 2 => g.ToString("000"), 3 => $"{g}.0", _ => g.ToString() };
+        var plain = Csv.Header(8) + "\n" + string.Join("\n", greys.Select((row, r) => Csv.Row(r.ToString(), row))) + "\n";
+        var decorated = Csv.Header(8) + "\n" + string.Join("\n", greys.Select((row, r) => r + "," + string.Join(",", row.Select((g, i) => Decorate(g, i + r))))) + "\n";
+        Assert.Equal(IngestStatus.Succeeded, (await _db.IngestTextAsync(plain, "plain")).Status);
+        Assert.Equal(IngestStatus.Succeeded, (await _db.IngestTextAsync(decorated, "decorated")).Status);
+        Assert.Equal(_db.Store.ReadFrames("plain", DepthRange.All, 100, 0)!.Pixels.ToArray(), _db.Store.ReadFrames("decorated", DepthRange.All, 100, 0)!.Pixels.ToArray());
+    }
 }

@@ -142,12 +142,13 @@ public sealed class CsvFrameReader : IDisposable
             throw new CsvRejectedException($"expected a finite decimal depth, found '{Clip(depthText)}'", line, 1, _columnNames[0]);
 
         var source = _sourceRow.AsSpan();
-        for (var c = 0; c < source.Length; c++)
-        {
-            var cell = row.GetSpan(c + 1);
-            if (!TryParseGrey(cell, out source[c]))
-                throw new CsvRejectedException($"expected an integer grey value 0..255, found '{Clip(cell)}'", line, c + 2, _columnNames[c + 1]);
-        }
+        if (!TryParsePlainGreys(row.RawRecord, source))
+            for (var c = 0; c < source.Length; c++)
+            {
+                var cell = row.GetSpan(c + 1);
+                if (!TryParseGrey(cell, out source[c]))
+                    throw new CsvRejectedException($"expected an integer grey value 0..255, found '{Clip(cell)}'", line, c + 2, _columnNames[c + 1]);
+            }
 
         var i = batch.Count++;
         batch.Depths[i] = depth;
@@ -156,6 +157,36 @@ public sealed class CsvFrameReader : IDisposable
         Rows++;
         if (depth < DepthMin) DepthMin = depth;
         if (depth > DepthMax) DepthMax = depth;
+    }
+
+    /// <summary>
+    /// The common row — no quotes, every grey a plain 1-3 digit integer — in one pass over its raw bytes (the
+    /// depth cell is parsed on its own), instead of a field lookup per cell: reading the raw record costs half
+    /// of reading its 201 field spans, and the 1M-row CLI ingest went 2.81–2.97 s → 2.72–2.81 s (interleaved
+    /// runs). Anything else takes the per-cell path, so its results and its errors are the only ones seen.
+    /// </summary>
+    private static bool TryParsePlainGreys(ReadOnlySpan<byte> raw, Span<byte> greys)
+    {
+        var at = raw.IndexOf((byte)',');
+        if (at < 0 || raw.IndexOf((byte)'"') >= 0) return false;
+        var c = 0;
+        int value = 0, digits = 0;
+        for (at++; at < raw.Length; at++)
+        {
+            var digit = raw[at] - '0';
+            if ((uint)digit <= 9u)
+            {
+                value = value * 10 + digit;
+                if (++digits > 3) return false;
+                continue;
+            }
+            if (raw[at] != ',' || digits == 0 || value > 255 || c == greys.Length) return false;
+            greys[c++] = (byte)value;
+            (value, digits) = (0, 0);
+        }
+        if (digits == 0 || value > 255 || c != greys.Length - 1) return false;
+        greys[c] = (byte)value;
+        return true;
     }
 
     /// <summary>Plain 1-3 digit integers take the fast path; anything else (spaces, "12.0") the exact slow one.</summary>
