@@ -48,6 +48,26 @@ public static class FrameRenderer
             : Draw(window.Pixels, window.Width, window.Count, table, format);
     }
 
+    /// <summary>A window of any size as a PNG, streamed from the store into the encoder a chunk at a time, with
+    /// the depths of its first and last rows. The window must hold at least one row.</summary>
+    public static (byte[] Png, double FirstDepth, double LastDepth) RenderPng(FrameStream frames, Rgb24[] table)
+    {
+        using var png = new MemoryStream(frames.Total * frames.Dataset.Width / 2 + 4096);
+        double? first = null;
+        var last = 0.0;
+        using (var writer = new PalettePng(png, frames.Dataset.Width, frames.Total, table))
+        {
+            foreach (var page in frames.Pages())
+            {
+                first ??= page.Depths[0];
+                last = page.Depths[^1];
+                writer.WriteRows(page.Pixels);
+            }
+            writer.Finish();
+        }
+        return (png.ToArray(), first ?? throw new ArgumentException("the window has no rows", nameof(frames)), last);
+    }
+
     private static byte[] Draw(ReadOnlySpan<byte> greys, int width, int rows, Rgb24[] table, ImageFormat format)
     {
         if (format == ImageFormat.Png) return PalettePng.Encode(greys, width, rows, table);

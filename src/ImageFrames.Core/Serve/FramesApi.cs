@@ -113,20 +113,8 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
                 using var frames = store.StreamFrames(dataset.Id, range);
                 if (frames is null) return UnknownDataset(dataset.Id);
                 if (Refusal(frames.Total, frames.Dataset) is { } refused) return refused;
-                using var png = new MemoryStream(frames.Total * frames.Dataset.Width / 2 + 4096);
-                double? first = null;
-                var last = 0.0;
-                using (var writer = new PalettePng(png, frames.Dataset.Width, frames.Total, table))
-                {
-                    foreach (var page in frames.Pages())
-                    {
-                        first ??= page.Depths[0];
-                        last = page.Depths[^1];
-                        writer.WriteRows(page.Pixels);
-                    }
-                    writer.Finish();
-                }
-                return Picture(png.ToArray(), first!.Value, last, frames.Total);
+                var (png, first, last) = FrameRenderer.RenderPng(frames, table);
+                return Picture(png, first, last, frames.Total);
             }
             if (height is { } h)
             {
