@@ -1,6 +1,7 @@
 using ImageFrames.Configuration;
 using ImageFrames.Serve;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
@@ -49,6 +50,11 @@ public sealed class HttpFunctions(FramesApi api, FramesMetrics metrics, ILogger<
     [Function("Docs")]
     public IActionResult DocsPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest req) =>
         Guard.Run(metrics, logger, req, () => Docs.Page);
+
+    [Function("DocsAsset")]
+    public IActionResult DocsAsset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs/{asset}")] HttpRequest req, string asset) =>
+        Guard.Run(metrics, logger, req, () => Docs.Asset(asset,
+            req.GetTypedHeaders().AcceptEncoding.Any(e => e.Value is { } v && (v.Equals("gzip", StringComparison.OrdinalIgnoreCase) || v == "*") && (e.Quality ?? 1) > 0)));
 }
 
 /// <summary>Admin routes: a Functions key (AuthorizationLevel.Function) and the X-Admin-Token header.</summary>
