@@ -50,4 +50,18 @@ public sealed class DocsTests : IDisposable
         var headers = acceptEncoding is null ? null : new Dictionary<string, string> { ["Accept-Encoding"] = acceptEncoding };
         return _http.GetAsync((f, q) => f.DocsAsset(q, name), "", headers);
     }
+
+    /// <summary>The viewer is one page that only calls routes the OpenAPI document has (relative to /api/).</summary>
+    [Fact]
+    public async Task TheViewerCallsOnlyDocumentedRoutes()
+    {
+        var page = await _http.GetAsync((f, q) => f.Viewer(q));
+        Assert.Equal(200, page.Status);
+        Assert.StartsWith("text/html", page.ContentType);
+        var called = Regex.Matches(page.Text, "(?:fetch\\(|\\.src = |\\.href = )\"([a-z/]+)[?\"]").Select(m => m.Groups[1].Value).Distinct().Order().ToArray();
+        Assert.Equal(["colormaps", "colormaps/", "datasets", "frames", "frames/image"], called);
+        var paths = (await _http.GetAsync((f, q) => f.OpenApi(q))).Json.GetProperty("paths");
+        foreach (var route in new[] { "/datasets", "/frames", "/frames/image", "/colormaps", "/colormaps/{name}", "/viewer" })
+            Assert.True(paths.TryGetProperty(route, out _), route);
+    }
 }

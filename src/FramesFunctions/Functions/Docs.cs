@@ -5,7 +5,7 @@ using Microsoft.Net.Http.Headers;
 namespace ImageFrames.Functions;
 
 /// <summary>
-/// The OpenAPI document and Swagger UI over it. The page and its initializer ship inside this assembly; the
+/// The OpenAPI document and Swagger UI over it, and the log viewer. The page and its initializer ship inside this assembly; the
 /// Swagger UI assets are the ones the Swashbuckle.AspNetCore.SwaggerUI package embeds (gzip-compressed), served
 /// as they are to clients that accept gzip — every browser — and inflated for the others. Using the package
 /// keeps the UI a maintained dependency with a version, instead of a copy of its files in this repository.
@@ -18,6 +18,9 @@ public static class Docs
 
     public static ApiResponse OpenApi { get; } = new(200, "application/json", Resource("openapi.json")) { ETag = $"\"openapi-{Api.Version}\"" };
     public static ApiResponse Page { get; } = new(200, "text/html; charset=utf-8", Resource("docs.html")) { ETag = $"\"docs-{Api.Version}\"" };
+
+    /// <summary>The log viewer: one self-contained page over the public routes (datasets, frames, frames/image, colormaps).</summary>
+    public static ApiResponse Viewer { get; } = new(200, "text/html; charset=utf-8", Resource("viewer.html")) { ETag = $"\"viewer-{Api.Version}\"" };
 
     /// <summary>The files docs.html loads: name → content type and where the bytes come from.</summary>
     private static readonly Dictionary<string, (string ContentType, Func<byte[]> Gzipped)> Assets = new(StringComparer.Ordinal)

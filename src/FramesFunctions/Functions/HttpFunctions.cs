@@ -51,6 +51,10 @@ public sealed class HttpFunctions(FramesApi api, FramesMetrics metrics, ILogger<
     public IActionResult DocsPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest req) =>
         Guard.Run(metrics, logger, req, () => Docs.Page);
 
+    [Function("Viewer")]
+    public IActionResult Viewer([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "viewer")] HttpRequest req) =>
+        Guard.Run(metrics, logger, req, () => Docs.Viewer);
+
     [Function("DocsAsset")]
     public IActionResult DocsAsset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs/{asset}")] HttpRequest req, string asset) =>
         Guard.Run(metrics, logger, req, () => Docs.Asset(asset,
