@@ -1,0 +1,69 @@
+using ImageFrames.Functions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace ImageFrames.Tests;
+
+/// <summary>
+/// The app's public routes served in-process by a real Kestrel server (each route calls the function class,
+/// as the worker does), over the realistic sample, and Debian's Chromium driven by Playwright.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string Chromium = "/usr/bin/chromium";
+    private readonly HttpHarness _http = new();
+    private WebApplication? _app;
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+    public string BaseUrl { get; } = $"http://127.0.0.1:{AzuriteFixture.FreePort()}/api/";
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(Chromium))
+            throw new InvalidOperationException($"the browser tests need Chromium at {Chromium}: apt-get install chromium (.ci/run installs it)");
+        await _http.Db.IngestFileAsync(TestPaths.SampleCsv);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(BaseUrl.Replace("/api/", ""));
+        _app = builder.Build();
+        var f = _http.Functions;
+        Map("viewer", f.Viewer);
+        Map("docs", f.DocsPage);
+        Map("openapi.json", f.OpenApi);
+        Map("datasets", f.ListDatasets);
+        Map("frames", f.GetFrames);
+        Map("frames/image", f.GetFramesImage);
+        Map("colormaps", f.ListColormaps);
+        _app.MapGet("/api/docs/{asset}", (HttpContext c, string asset) => Send(c, f.DocsAsset(c.Request, asset)));
+        _app.MapGet("/api/colormaps/{name}", (HttpContext c, string name) => Send(c, f.GetColormap(c.Request, name)));
+        await _app.StartAsync();
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            // As root (CI), without the sandbox; and none of the background traffic this closed network refuses.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    private void Map(string route, Func<HttpRequest, IActionResult> function) =>
+        _app!.MapGet("/api/" + route, (HttpContext c) => Send(c, function(c.Request)));
+
+    private static Task Send(HttpContext context, IActionResult result) =>
+        result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (_app is not null) await _app.DisposeAsync();
+        _http.Dispose();
+    }
+}
