@@ -39,10 +39,9 @@ public static class CliOptions
     /// <summary>An absolute http(s) URL, for a custom parser: without one a malformed URL only fails when read.</summary>
     public static Uri ParseHttpUrl(ArgumentResult result)
     {
-        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        var text = Token(result);
         if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
-        var name = result.Parent is OptionResult option ? option.Option.Name : result.Argument.Name;
-        result.AddError($"{name} expects an absolute http(s) URL, got '{text}'");
+        Reject(result, "an absolute http(s) URL");
         return null!;
     }
 
@@ -54,11 +53,19 @@ public static class CliOptions
     /// result becomes a parse error saying what was expected and what was found.</summary>
     private static T? Parse<T>(ArgumentResult result, Func<string, T?> parse, string expected) where T : struct
     {
-        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-        if (parse(text) is { } value) return value;
-        var name = result.Parent is OptionResult option ? option.Option.Name : result.Argument.Name;
-        result.AddError($"{name} expects {expected}, got '{text}'");
+        if (parse(Token(result)) is { } value) return value;
+        Reject(result, expected);
         return null;
+    }
+
+    /// <summary>The single token given for an option or argument ("" when none).</summary>
+    private static string Token(ArgumentResult result) => result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+
+    /// <summary>A parse error naming the option (or argument), what it expects and what it got.</summary>
+    private static void Reject(ArgumentResult result, string expected)
+    {
+        var name = result.Parent is OptionResult option ? option.Option.Name : result.Argument.Name;
+        result.AddError($"{name} expects {expected}, got '{Token(result)}'");
     }
 
     /// <summary>Resolves a colour map name or custom stops, as a parse error naming the option when unknown.</summary>
@@ -68,8 +75,7 @@ public static class CliOptions
         HelpName = "NAME",
         CustomParser = result =>
         {
-            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-            if (ColorMaps.TryResolve(text, out var map, out var error)) return map;
+            if (ColorMaps.TryResolve(Token(result), out var map, out var error)) return map;
             result.AddError($"{name}: {error}");
             return null;
         },

@@ -22,24 +22,21 @@ public static class Docs
     /// <summary>The log viewer: one self-contained page over the public routes (datasets, frames, frames/image, colormaps).</summary>
     public static ApiResponse Viewer { get; } = new(200, "text/html; charset=utf-8", Resource("viewer.html")) { ETag = $"\"viewer-{Api.Version}\"" };
 
-    /// <summary>The files docs.html loads: name → content type and where the bytes come from.</summary>
-    private static readonly Dictionary<string, (string ContentType, Func<byte[]> Gzipped)> Assets = new(StringComparer.Ordinal)
+    /// <summary>The files docs.html loads: name → content type and their gzip-encoded bytes, read on first use.</summary>
+    private static readonly Dictionary<string, (string ContentType, Lazy<byte[]> Gzipped)> Assets = new(StringComparer.Ordinal)
     {
-        ["swagger-ui.css"] = ("text/css; charset=utf-8", () => SwaggerUi("swagger-ui.css")),
-        ["swagger-ui-bundle.js"] = ("text/javascript; charset=utf-8", () => SwaggerUi("swagger-ui-bundle.js")),
-        ["swagger-ui-standalone-preset.js"] = ("text/javascript; charset=utf-8", () => SwaggerUi("swagger-ui-standalone-preset.js")),
-        ["initializer.js"] = ("text/javascript; charset=utf-8", () => Gzip(Resource("docs-initializer.js"))),
+        ["swagger-ui.css"] = ("text/css; charset=utf-8", new(() => SwaggerUi("swagger-ui.css"))),
+        ["swagger-ui-bundle.js"] = ("text/javascript; charset=utf-8", new(() => SwaggerUi("swagger-ui-bundle.js"))),
+        ["swagger-ui-standalone-preset.js"] = ("text/javascript; charset=utf-8", new(() => SwaggerUi("swagger-ui-standalone-preset.js"))),
+        ["initializer.js"] = ("text/javascript; charset=utf-8", new(() => Gzip(Resource("docs-initializer.js")))),
     };
-
-    private static readonly Dictionary<string, Lazy<byte[]>> Loaded =
-        Assets.ToDictionary(a => a.Key, a => new Lazy<byte[]>(a.Value.Gzipped), StringComparer.Ordinal);
 
     /// <summary>One of the page's assets, gzip-encoded when <paramref name="acceptsGzip"/>; 404 for anything else.</summary>
     public static ApiResponse Asset(string name, bool acceptsGzip)
     {
         if (!Assets.TryGetValue(name, out var asset))
             return ApiResponse.Problem(404, "Unknown asset", $"no docs asset '{Query.QueryReader.Clip(name)}'; the page loads {string.Join(", ", Assets.Keys)}");
-        var gzipped = Loaded[name].Value;
+        var gzipped = asset.Gzipped.Value;
         return new ApiResponse(200, asset.ContentType, acceptsGzip ? gzipped : Gunzip(gzipped),
             acceptsGzip ? new Dictionary<string, string> { [HeaderNames.ContentEncoding] = "gzip", [HeaderNames.Vary] = HeaderNames.AcceptEncoding } : null)
         {

@@ -39,8 +39,8 @@ internal sealed record ChunkSlice(long RowId, int Row, int Skip, double[] Depths
     }
 }
 
-/// <summary>One chunk as written: rows <c>FirstRow .. FirstRow + Count − 1</c> of one level.</summary>
-public sealed record Chunk(int Level, int FirstRow, int Count, double[] Depths, int[]? Lines, byte[] Pixels);
+/// <summary>One chunk as written: rows <c>FirstRow ..</c> of one level, one per depth.</summary>
+public sealed record Chunk(int Level, int FirstRow, double[] Depths, int[]? Lines, byte[] Pixels);
 
 /// <summary>
 /// Turns rows arriving in ascending depth order into chunks for every level, emitted through
@@ -98,7 +98,7 @@ public sealed class LevelBuilder(int width, Action<Chunk> emit)
 
     private void Emit(int level, Level l)
     {
-        emit(new Chunk(level, l.Rows - l.Count, l.Count, l.Depths[..l.Count], l.Lines?[..l.Count], l.Pixels[..(l.Count * width)]));
+        emit(new Chunk(level, l.Rows - l.Count, l.Depths[..l.Count], l.Lines?[..l.Count], l.Pixels[..(l.Count * width)]));
         l.Count = 0;
     }
 

@@ -6,9 +6,9 @@ using Microsoft.Data.Sqlite;
 namespace ImageFrames.Store;
 
 /// <summary>
-/// The SQLite file: datasets, their frames and the ingestion log. Writers serialise on SQLite's write lock
-/// (one ingest at a time, waiting up to the busy timeout); readers never block thanks to WAL and always read
-/// a single committed snapshot.
+/// The SQLite file: datasets, their chunked frames (layout v2, see <see cref="Chunks"/>) and the ingestion log.
+/// Writers hold SQLite's write lock only for short transactions — one batch, one publish, one purge step —
+/// so several ingests interleave; readers never block thanks to WAL and always read one committed snapshot.
 /// </summary>
 public sealed class FrameStore
 {
@@ -352,7 +352,7 @@ public sealed class FrameStore
         p.AddWithValue("$v", version);
         p.AddWithValue("$level", chunk.Level);
         p.AddWithValue("$first", chunk.FirstRow);
-        p.AddWithValue("$count", chunk.Count);
+        p.AddWithValue("$count", chunk.Depths.Length);
         p.AddWithValue("$min", chunk.Depths[0]);
         p.AddWithValue("$max", chunk.Depths[^1]);
         p.AddWithValue("$depths", Chunks.DepthBytes(chunk.Depths));
