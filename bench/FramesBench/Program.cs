@@ -14,6 +14,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 // Whole-file benchmark: generates inputs with `frames sample`'s generator (200 grey columns, depth step 0.1),
 // then measures ingest (and each stage alone) and the query paths in-process. Prints a Markdown table.
 // Usage: dotnet run -c Release --project bench/FramesBench -- [--rows 5460,100000,1000000] [--iterations 300]
+// With FRAMES_POSTGRES set, every stage runs against that PostgreSQL database instead of SQLite files (one
+// dataset per run, named like the file it would have been; replaced on each run).
 if (args.FirstOrDefault() == "micro")
 {
     BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(MicroBenchmarks).Assembly).Run(args[1..], MicroBenchmarks.Config);
@@ -22,7 +24,9 @@ if (args.FirstOrDefault() == "micro")
 var rowSizes = args.SkipWhile(a => a != "--rows").Skip(1).FirstOrDefault()?.Split(',').Select(int.Parse).ToArray() ?? [5460, 100_000, 1_000_000];
 var iterations = int.Parse(args.SkipWhile(a => a != "--iterations").Skip(1).FirstOrDefault() ?? "300", CultureInfo.InvariantCulture);
 var folder = Directory.CreateTempSubdirectory("frames-bench-").FullName;
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; temp {folder}");
+var postgres = Environment.GetEnvironmentVariable("FRAMES_POSTGRES");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; temp {folder}; " +
+                  $"store: {(string.IsNullOrWhiteSpace(postgres) ? "SQLite files" : "PostgreSQL " + PostgresFrameStore.Describe(new Npgsql.NpgsqlConnectionStringBuilder(postgres)))}");
 Console.WriteLine();
 Console.WriteLine("| input | MB | stage | wall s | MB/s | rows/s | peak working set MB |");
 Console.WriteLine("|---|---:|---|---:|---:|---:|---:|");
@@ -44,8 +48,8 @@ try
             for (var run = 0; run < 2; run++)
             {
                 GC.Collect();
-                var db = Path.Combine(folder, $"bench{rows}-{(stage.StartsWith("CLI") ? "cli" : "")}{run}.db");
-                (count, var wall, var peak) = stage.StartsWith("CLI") ? CliIngest(csv, db, rows) : await InProcess(stage, csv, db);
+                var target = Target(folder, $"bench{rows}-{(stage.StartsWith("CLI") ? "cli" : "")}{run}");
+                (count, var wall, var peak) = stage.StartsWith("CLI") ? CliIngest(csv, target, rows) : await InProcess(stage, csv, target);
                 best = wall < best ? wall : best;
                 peakBytes = Math.Max(peakBytes, peak);
             }
@@ -53,7 +57,7 @@ try
         }
     }
     Console.WriteLine();
-    LevelStorage(Path.Combine(folder, $"bench{rowSizes.Max()}-1.db"));
+    LevelStorage(Target(folder, $"bench{rowSizes.Max()}-1"));
     Console.WriteLine();
     QueryBench(folder, rowSizes, iterations);
     Console.WriteLine();
@@ -65,20 +69,35 @@ finally
     Directory.Delete(folder, recursive: true);
 }
 
-static async Task<(int Rows, TimeSpan Wall, long PeakBytes)> InProcess(string stage, string csv, string db)
+/// <summary>Where one run's dataset goes: a SQLite file of its own, or a dataset of its own in PostgreSQL
+/// (deleted first, so a run always writes it anew).</summary>
+static (FramesOptions Options, string Dataset) Target(string folder, string name)
 {
+    var options = new FramesOptions
+    {
+        DatabasePath = Path.Combine(folder, name + ".db"),
+        PostgresConnectionString = Environment.GetEnvironmentVariable("FRAMES_POSTGRES"),
+        CacheMaxBytes = 256 << 20,
+    };
+    return (options, name);
+}
+
+static async Task<(int Rows, TimeSpan Wall, long PeakBytes)> InProcess(string stage, string csv, (FramesOptions Options, string Dataset) target)
+{
+    if (stage == "ingest")
+        using (var store = FrameStore.Create(target.Options)) store.DeleteDataset(target.Dataset);
     var peak = new PeakWorkingSet();
     var clock = Stopwatch.StartNew();
-    var rows = stage == "ingest" ? await Ingest(csv, db) : await Parse(csv, resize: stage != "parse");
+    var rows = stage == "ingest" ? await Ingest(csv, target) : await Parse(csv, resize: stage != "parse");
     return (rows, clock.Elapsed, peak.Stop());
 }
 
-static async Task<int> Ingest(string csv, string db)
+static async Task<int> Ingest(string csv, (FramesOptions Options, string Dataset) target)
 {
-    var options = new FramesOptions { DatabasePath = db };
-    var ingest = new IngestService(new FrameStore(options), options, Metrics(), NullLogger<IngestService>.Instance);
+    using var store = FrameStore.Create(target.Options);
+    var ingest = new IngestService(store, target.Options, Metrics(), NullLogger<IngestService>.Instance);
     await using var stream = new FileStream(csv, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-    var result = await ingest.IngestAsync(stream, "bench", "bench.csv");
+    var result = await ingest.IngestAsync(stream, target.Dataset, target.Dataset + ".csv");
     if (result.Status != ImageFrames.Store.IngestStatus.Succeeded) throw new InvalidOperationException(result.Error);
     return result.Rows;
 }
@@ -111,8 +130,8 @@ static void QueryBench(string folder, int[] rowSizes, int iterations)
 
 static Dictionary<string, (double Mean, double P99)> QueryTimes(string folder, int rows, int iterations)
 {
-    var options = new FramesOptions { DatabasePath = Path.Combine(folder, $"bench{rows}-1.db"), CacheMaxBytes = 256 << 20 };
-    var store = new FrameStore(options);
+    var (options, dataset) = Target(folder, $"bench{rows}-1");
+    using var store = FrameStore.Create(options);
     var api = Api(store, options);
     var times = new Dictionary<string, (double, double)>();
     // Windows start at a different depth on every request, so each one misses the cache.
@@ -132,7 +151,7 @@ static Dictionary<string, (double Mean, double P99)> QueryTimes(string folder, i
     Measure("same PNG, cached", _ => api.FramesImage(Query(widestWindow)));
     return times;
 
-    static QueryCollection Query(string text) => new(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(text));
+    QueryCollection Query(string text) => new(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery($"dataset={dataset}&{text}"));
 
     void Measure(string name, Func<int, ApiResponse> run)
     {
@@ -155,10 +174,15 @@ static Dictionary<string, (double Mean, double P99)> QueryTimes(string folder, i
 
 /// <summary>The command line's ingest as a user runs it, process start included, beside the in-process number;
 /// the peak is the child process's own (VmHWM, read while it runs).</summary>
-static (int Rows, TimeSpan Wall, long PeakBytes) CliIngest(string csv, string db, int rows)
+static (int Rows, TimeSpan Wall, long PeakBytes) CliIngest(string csv, (FramesOptions Options, string Dataset) target, int rows)
 {
-    var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["FRAMES_DB_PATH"] = db } };
-    foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "frames.dll"), "ingest", csv, "--quiet" }) start.ArgumentList.Add(arg);
+    using (var store = FrameStore.Create(target.Options)) store.DeleteDataset(target.Dataset);
+    var start = new ProcessStartInfo("dotnet")
+    {
+        RedirectStandardOutput = true, RedirectStandardError = true,
+        Environment = { ["FRAMES_DB_PATH"] = target.Options.DatabasePath, ["FRAMES_POSTGRES"] = target.Options.PostgresConnectionString },
+    };
+    foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "frames.dll"), "ingest", csv, "--dataset", target.Dataset, "--quiet" }) start.ArgumentList.Add(arg);
     var clock = Stopwatch.StartNew();
     using var cli = Process.Start(start)!;
     var output = cli.StandardOutput.ReadToEndAsync();
@@ -175,15 +199,11 @@ static (int Rows, TimeSpan Wall, long PeakBytes) CliIngest(string csv, string db
 }
 
 /// <summary>How much the overview levels add to the stored rows.</summary>
-static void LevelStorage(string db)
+static void LevelStorage((FramesOptions Options, string Dataset) target)
 {
-    using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False");
-    connection.Open();
-    using var command = connection.CreateCommand();
-    command.CommandText = "SELECT group_concat(row_count, ' → '), coalesce(sum(CASE WHEN level > 0 THEN row_count END), 0) * 1.0 / sum(CASE WHEN level = 0 THEN row_count END) FROM (SELECT * FROM levels ORDER BY level)";
-    using var reader = command.ExecuteReader();
-    reader.Read();
-    Console.WriteLine($"overview levels: {reader.GetString(0)} rows; overviews add {reader.GetDouble(1):P1} of the base level");
+    using var store = FrameStore.Create(target.Options);
+    var levels = store.LevelRows(target.Dataset);
+    Console.WriteLine($"overview levels: {string.Join(" → ", levels)} rows; overviews add {levels.Skip(1).Sum() / (double)levels[0]:P1} of the base level");
 }
 
 // Sixteen clients at once each ask for a different uncached 20,000-row PNG (3 Mpx): what the worker's memory
@@ -192,8 +212,8 @@ static async Task ConcurrentImageBench(string folder, int rows)
 {
     const int clients = 16, windowRows = 20_000;
     if (rows < windowRows + clients * 100) return;
-    var options = new FramesOptions { DatabasePath = Path.Combine(folder, $"bench{rows}-1.db") };
-    var store = new FrameStore(options);
+    var (options, dataset) = Target(folder, $"bench{rows}-1");
+    using var store = FrameStore.Create(options);
     var api = Api(store, options);
     GC.Collect();
     var before = Process.GetCurrentProcess().WorkingSet64;
@@ -205,7 +225,7 @@ static async Task ConcurrentImageBench(string folder, int rows)
         var min = (90001 + i * 1000) / 10.0;
         var max = (90001 + i * 1000 + windowRows - 1) / 10.0;
         return api.FramesImage(new QueryCollection(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(
-            $"depth_min={min:R}&depth_max={max:R}&rescale={10 + i},{240 - i}"))).Status;
+            $"dataset={dataset}&depth_min={min:R}&depth_max={max:R}&rescale={10 + i},{240 - i}"))).Status;
     })));
     var wall = clock.Elapsed;
     var peakBytes = peak.Stop();

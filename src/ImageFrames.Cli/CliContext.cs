@@ -27,5 +27,24 @@ public sealed class CliContext(CliConsole console, IConfiguration configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }))
         .GetRequiredService<T>();
 
+    /// <summary>The setting that chose the store and where it points, for error messages: the connection string's
+    /// host, database and user, never its password.</summary>
+    public string DatabaseSetting
+    {
+        get
+        {
+            var postgres = Configuration["FRAMES_POSTGRES"];
+            if (string.IsNullOrWhiteSpace(postgres)) return $"FRAMES_DB_PATH ({Path.GetFullPath(Configuration["FRAMES_DB_PATH"] ?? new FramesOptions().DatabasePath)})";
+            try
+            {
+                return $"FRAMES_POSTGRES ({Store.PostgresFrameStore.Describe(new Npgsql.NpgsqlConnectionStringBuilder(postgres))})";
+            }
+            catch (ArgumentException)
+            {
+                return "FRAMES_POSTGRES";
+            }
+        }
+    }
+
     public ValueTask DisposeAsync() => _services?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using ImageFrames.Cli.Verbs;
 using ImageFrames.Parse;
 using ImageFrames.Ingest;
+using ImageFrames.Store;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -55,7 +56,13 @@ public static class CommandLine
             await console.Error.WriteLineAsync($"error: invalid settings: {string.Join(" ", e.Failures)}");
             return Failed;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException
+        catch (Exception e) when (FrameStore.IsDatabaseFailure(e) || e is IngestFailedException { InnerException: { } inner } && FrameStore.IsDatabaseFailure(inner))
+        {
+            // Which setting points at the database, and where (never a password), so the fix is obvious.
+            await console.Error.WriteLineAsync($"error: the database at {cli.DatabaseSetting} failed: {e.Message}");
+            return Failed;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException
                                        or IngestFailedException or CsvRejectedException or DatasetNotFoundException or Azure.RequestFailedException or HttpRequestException)
         {
             await console.Error.WriteLineAsync($"error: {e.Message}");

@@ -26,7 +26,7 @@ public sealed class ConcurrencyTests : IDisposable
         blocker.Open();
         using var hold = blocker.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: another process writing
 
-        var fresh = new FrameStore(new FramesOptions { DatabasePath = _db.Options.DatabasePath, BusyTimeoutSeconds = 30 });
+        var fresh = new SqliteFrameStore(new FramesOptions { DatabasePath = _db.Options.DatabasePath, BusyTimeoutSeconds = 30 });
         var clock = Stopwatch.StartNew();
         var datasets = await Task.Run(fresh.ListDatasets).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the first read took {clock.Elapsed.TotalSeconds:F1} s");
@@ -38,7 +38,7 @@ public sealed class ConcurrencyTests : IDisposable
     {
         var blockingFile = Path.Combine(_db.Folder, "not-a-folder");
         File.WriteAllText(blockingFile, "");
-        var store = new FrameStore(new FramesOptions { DatabasePath = Path.Combine(blockingFile, "frames.db") });
+        var store = new SqliteFrameStore(new FramesOptions { DatabasePath = Path.Combine(blockingFile, "frames.db") });
         Assert.ThrowsAny<IOException>(store.ListDatasets); // the folder cannot be created: a file has its name
 
         File.Delete(blockingFile);

@@ -53,6 +53,7 @@ public sealed class DeploymentFilesTests
         Assert.True(Map(compose, "volumes").Children.ContainsKey("frames-data"));
 
         var environment = Map(functions, "environment");
+        Assert.Equal("", Scalar(environment, "FRAMES_POSTGRES")); // SQLite on the volume
         // The connection string reaches each Azurite service by the compose service name, on the ports Azurite
         // serves (its defaults, also published), with the well-known development account.
         var storage = Scalar(environment, "AzureWebJobsStorage").Split(';', StringSplitOptions.RemoveEmptyEntries)
@@ -71,6 +72,55 @@ public sealed class DeploymentFilesTests
         Assert.StartsWith("/data/", Scalar(environment, "FUNCTIONS_SECRETS_PATH")); // on the volume the app user owns
         foreach (var setting in AppSettings) Assert.True(environment.Children.ContainsKey(setting), $"compose lacks {setting}");
         Assert.Equal("${ADMIN_TOKEN:-}", Scalar(environment, "ADMIN_TOKEN")); // from the operator's environment, no default
+    }
+
+    /// <summary>A mapping with its YAML merge key (<c>&lt;&lt;: *anchor</c>) applied, as Compose reads it: own keys win.</summary>
+    private static YamlMappingNode Merged(YamlMappingNode node)
+    {
+        var merged = new YamlMappingNode();
+        if (node.Children.TryGetValue(new YamlScalarNode("<<"), out var anchor))
+            foreach (var (key, value) in (YamlMappingNode)anchor) merged.Children[key] = value;
+        foreach (var (key, value) in node.Children.Where(c => c.Key.ToString() != "<<")) merged.Children[key] = value;
+        return merged;
+    }
+
+    private static Dictionary<string, string> Environment(YamlMappingNode service) =>
+        Merged(Map(service, "environment")).Children.ToDictionary(c => c.Key.ToString(), c => c.Value.ToString());
+
+    [Fact]
+    public void TheScaleProfileRunsTwoInstancesOfOneAppOnOnePostgres()
+    {
+        var services = Map(Compose(), "services");
+        var postgres = Map(services, "postgres");
+        Assert.StartsWith("postgres:", Scalar(postgres, "image"));
+        Assert.Contains("pg_isready", Node(Map(postgres, "healthcheck"), "test").ToString());
+        Assert.Contains(((YamlSequenceNode)Node(postgres, "volumes")).Select(v => v.ToString()), v => v.StartsWith("postgres-data:"));
+        var database = Environment(postgres);
+
+        var single = Environment(Map(services, "functions"));
+        Assert.Equal("", single["FRAMES_POSTGRES"]); // the default stack stays on SQLite
+        var instances = new[] { "scale-1", "scale-2" }.Select(name => Merged(Map(services, name))).ToArray();
+        var ports = new HashSet<string>();
+        foreach (var instance in instances)
+        {
+            Assert.Equal("scale", ((YamlSequenceNode)Node(instance, "profiles"))[0].ToString());
+            Assert.Equal("service_healthy", Scalar(Map(Map(instance, "depends_on"), "postgres"), "condition"));
+            Assert.Equal("service_healthy", Scalar(Map(Map(instance, "depends_on"), "azurite"), "condition"));
+            var environment = Environment(instance);
+            foreach (var setting in AppSettings) Assert.True(environment.ContainsKey(setting), $"{setting} missing from a scale instance");
+            // The same storage and container as the single-machine app; its own host id, shared by both instances.
+            Assert.Equal(single["AzureWebJobsStorage"], environment["AzureWebJobsStorage"]);
+            Assert.Equal(single["FRAMES_INPUT_CONTAINER"], environment["FRAMES_INPUT_CONTAINER"]);
+            Assert.NotEqual(single["AzureFunctionsWebHost__hostid"], environment["AzureFunctionsWebHost__hostid"]);
+            // The connection string reaches the postgres service with the database, user and password it creates.
+            var connection = new Npgsql.NpgsqlConnectionStringBuilder(environment["FRAMES_POSTGRES"]);
+            Assert.Equal(("postgres", database["POSTGRES_DB"], database["POSTGRES_USER"], database["POSTGRES_PASSWORD"]),
+                (connection.Host, connection.Database, connection.Username, connection.Password));
+            ports.Add(((YamlSequenceNode)Node(instance, "ports"))[0].ToString().Split(':')[0]);
+        }
+        Assert.Equal(Environment(instances[0]), Environment(instances[1]));
+        Assert.Equal(2, ports.Count);
+        Assert.DoesNotContain("8080", ports);
     }
 
     /// <summary>The host resolves %NAME% in trigger attributes itself and fails to start without the setting.</summary>

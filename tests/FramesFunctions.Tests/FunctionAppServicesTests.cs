@@ -37,7 +37,7 @@ public sealed class FunctionAppServicesTests : IDisposable
         using (var dead = _db.Store.BeginIngest("ghost", "ghost.csv", DateTimeOffset.UtcNow))
         {
             dead.Write(Batch(1500));
-            _db.Scalar($"UPDATE ingestion_log SET heartbeat_at = '{FrameStore.Timestamp(DateTimeOffset.UtcNow.AddMinutes(-5))}' WHERE status = 'running'");
+            _db.Scalar($"UPDATE ingestion_log SET heartbeat_at = '{SqliteFrameStore.Timestamp(DateTimeOffset.UtcNow.AddMinutes(-5))}' WHERE status = 'running'");
             await using var services = Services();
             var maintenance = Assert.Single(services.GetServices<IHostedService>().OfType<StoreMaintenance>());
             await maintenance.StartAsync(default);

@@ -127,7 +127,7 @@ public sealed class LayoutTests : IDisposable
         using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             connection.Open();
-            Schema.Migrate(connection, Schema.CurrentVersion - 1);
+            SqliteSchema.Migrate(connection, SqliteSchema.CurrentVersion - 1);
             using var write = connection.CreateCommand();
             write.CommandText = """
                 INSERT INTO ingestion_log (id, dataset_id, source, started_at, status) VALUES (7, 'old', 'old.csv', '2026-01-01T00:00:00.0000000+00:00', 'succeeded');
@@ -138,7 +138,7 @@ public sealed class LayoutTests : IDisposable
             write.ExecuteNonQuery();
         }
 
-        var store = new FrameStore(new Configuration.FramesOptions { DatabasePath = path, TargetWidth = 2 });
+        var store = new SqliteFrameStore(new Configuration.FramesOptions { DatabasePath = path, TargetWidth = 2 });
         var window = store.ReadFrames("old", DepthRange.All, 10, 0)!;
 
         Assert.Equal([1.5, 2.5, 3.5], window.Depths.ToArray());
@@ -149,6 +149,6 @@ public sealed class LayoutTests : IDisposable
         tables.CommandText = "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master WHERE name = 'frames'), (SELECT count(*) FROM chunks)";
         using var reader = tables.ExecuteReader();
         reader.Read();
-        Assert.Equal((Schema.CurrentVersion, 0, 1), (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2)));
+        Assert.Equal((SqliteSchema.CurrentVersion, 0, 1), (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2)));
     }
 }

@@ -101,7 +101,7 @@ public sealed class StoreTests : IDisposable
     public async Task TheSchemaIsVersionedAndTheFileIsWal()
     {
         await _db.IngestTextAsync(Csv.Of(2, ("1", 1)));
-        Assert.Equal((long)Store.Schema.CurrentVersion, _db.Scalar("PRAGMA user_version"));
+        Assert.Equal((long)Store.SqliteSchema.CurrentVersion, _db.Scalar("PRAGMA user_version"));
         Assert.Equal("wal", _db.Scalar("PRAGMA journal_mode"));
     }
 }

@@ -23,7 +23,7 @@ public sealed class TempDatabase : IDisposable
     {
         Options = new FramesOptions { DatabasePath = Path.Combine(Folder, "frames.db"), BusyTimeoutSeconds = 30 };
         configure?.Invoke(Options);
-        Store = new FrameStore(Options);
+        Store = new SqliteFrameStore(Options);
         Metrics = new FramesMetrics(MeterFactory);
         Ingest = new IngestService(Store, Options, Metrics, NullLogger<IngestService>.Instance);
     }

@@ -105,7 +105,7 @@ internal static class Guard
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var id = ApiResult.RequestId(req.HttpContext);
-            var unavailable = e is Microsoft.Data.Sqlite.SqliteException or IOException;
+            var unavailable = ImageFrames.Store.FrameStore.IsDatabaseFailure(e) || e is IOException;
             logger.LogError(e, "Request {RequestId} {Method} {Path} failed", id, req.Method, req.Path);
             return new ApiResult(ApiResponse.Problem(unavailable ? 503 : 500, unavailable ? "Service unavailable" : "Internal error",
                 $"the request could not be completed; quote request id {id} when reporting it"));

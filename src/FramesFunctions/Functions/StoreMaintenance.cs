@@ -16,7 +16,7 @@ public sealed class StoreMaintenance(FrameStore store, FramesOptions options, IL
             var ended = store.RemoveAbandonedIngests(TimeSpan.FromSeconds(options.AbandonedAfterSeconds));
             if (ended > 0) logger.LogWarning("Removed {Count} abandoned ingests at start-up", ended);
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+        catch (Exception e) when (FrameStore.IsDatabaseFailure(e) || e is IOException)
         {
             logger.LogWarning(e, "Start-up store maintenance failed; the reconcile sweep tries again");
         }

@@ -8,6 +8,9 @@ namespace ImageFrames.Configuration;
 /// <c>local.settings.json</c> under Core Tools, environment variables in Docker and the CLI).</summary>
 public sealed class FramesOptions
 {
+    /// <summary>An Npgsql connection string: set, the store is that PostgreSQL database (shared by every instance);
+    /// unset, the SQLite file at <see cref="DatabasePath"/>.</summary>
+    [ConfigurationKeyName("FRAMES_POSTGRES")] public string? PostgresConnectionString { get; set; }
     [ConfigurationKeyName("FRAMES_DB_PATH")] public string DatabasePath { get; set; } = Path.Combine("data", "frames.db");
     [ConfigurationKeyName("FRAMES_TARGET_WIDTH")] public int TargetWidth { get; set; } = 150;
     [ConfigurationKeyName("FRAMES_RESAMPLER")] public Resampler Resampler { get; set; } = Resampler.Area;
@@ -49,6 +52,7 @@ public sealed class FramesOptions
         {
             var errors = new List<string>();
             if (string.IsNullOrWhiteSpace(o.DatabasePath)) errors.Add("FRAMES_DB_PATH must name a file.");
+            if (!string.IsNullOrWhiteSpace(o.PostgresConnectionString) && PostgresSettingError(o.PostgresConnectionString) is { } postgres) errors.Add(postgres);
             if (o.TargetWidth is < 1 or > 4096) errors.Add($"FRAMES_TARGET_WIDTH must be 1..4096, was {o.TargetWidth}.");
             if (!Enum.IsDefined(o.Resampler)) errors.Add($"FRAMES_RESAMPLER must be one of {string.Join(", ", Enum.GetNames<Resampler>())}.");
             if (string.IsNullOrWhiteSpace(o.InputContainer)) errors.Add("FRAMES_INPUT_CONTAINER must name a blob container.");
@@ -68,6 +72,23 @@ public sealed class FramesOptions
             if (o.MaxImagePixels < o.TargetWidth || o.MaxImagePixels > MaxImagePixelsLimit)
                 errors.Add($"FRAMES_MAX_IMAGE_PIXELS must be {o.TargetWidth} (one row) ..{MaxImagePixelsLimit}, was {o.MaxImagePixels}.");
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+
+        /// <summary>What is wrong with a connection string, naming keywords but never echoing values (one may be a password).</summary>
+        private static string? PostgresSettingError(string value)
+        {
+            Npgsql.NpgsqlConnectionStringBuilder builder;
+            try
+            {
+                builder = new Npgsql.NpgsqlConnectionStringBuilder(value);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+            {
+                var keyword = (e as ArgumentException)?.ParamName;
+                return "FRAMES_POSTGRES is not a valid Npgsql connection string" + (keyword is null ? "" : $" (the '{keyword}' keyword)") +
+                       ": expected e.g. Host=db.example.com;Database=frames;Username=frames;Password=…";
+            }
+            return string.IsNullOrWhiteSpace(builder.Host) ? "FRAMES_POSTGRES must name a Host (e.g. Host=localhost;Database=frames;Username=frames)." : null;
         }
     }
 }

@@ -18,7 +18,7 @@ public static class ServiceRegistration
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<FramesMetrics>();
-        services.AddSingleton<FrameStore>();
+        services.AddSingleton(sp => FrameStore.Create(sp.GetRequiredService<FramesOptions>()));
         services.AddSingleton<IngestService>();
         services.AddSingleton<ReconcileService>();
         services.AddSingleton<Serve.ResponseCache>();

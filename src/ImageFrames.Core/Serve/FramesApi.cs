@@ -28,11 +28,12 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         {
             datasets = store.CountDatasets();
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (FrameStore.IsDatabaseFailure(e) || e is IOException or UnauthorizedAccessException)
         {
-            // SQLite's own messages name no paths; file-system messages do, so only their kind is reported.
-            var reason = e is Microsoft.Data.Sqlite.SqliteException ? e.Message : e.GetType().Name;
-            return ApiResponse.Json(new { status = "unhealthy", version = Api.Version, database = $"error: {reason}", failing = "database" }, 503)
+            // The drivers' own messages name no secrets (SQLite: no paths; Npgsql: host and user, never the
+            // password); file-system messages name paths, so only their kind is reported.
+            var reason = FrameStore.IsDatabaseFailure(e) ? e.Message : e.GetType().Name;
+            return ApiResponse.Json(new { status = "unhealthy", version = Api.Version, store = store.Kind, database = $"error: {reason}", failing = "database" }, 503)
                 with { CacheControl = "no-store" };
         }
         var storage = "not configured";
@@ -50,7 +51,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
                 storage = "unreachable";
             }
         }
-        return ApiResponse.Json(new { status = "healthy", version = Api.Version, database = "ok", storage, datasets }) with { CacheControl = "no-store" };
+        return ApiResponse.Json(new { status = "healthy", version = Api.Version, store = store.Kind, database = "ok", storage, datasets }) with { CacheControl = "no-store" };
     }
 
     public ApiResponse Datasets() => ApiResponse.Json(new { datasets = store.ListDatasets() });

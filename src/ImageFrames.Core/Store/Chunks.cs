@@ -26,19 +26,6 @@ public static class Chunks
     public static ReadOnlySpan<int> Lines(byte[] blob) => MemoryMarshal.Cast<byte, int>(blob);
 }
 
-/// <summary>The rows of one stored chunk that a read needs: from row <see cref="Row"/> (of its level) on, its
-/// depths, and where its pixels start within the chunk's blob.</summary>
-internal sealed record ChunkSlice(long RowId, int Row, int Skip, double[] Depths)
-{
-    /// <summary>Reads just these rows' pixels from the chunk's blob into <paramref name="target"/>.</summary>
-    public void ReadPixels(Microsoft.Data.Sqlite.SqliteConnection connection, int width, Span<byte> target)
-    {
-        using var blob = new Microsoft.Data.Sqlite.SqliteBlob(connection, "chunks", "pixels", RowId, readOnly: true);
-        blob.Seek((long)Skip * width, SeekOrigin.Begin);
-        blob.ReadExactly(target);
-    }
-}
-
 /// <summary>One chunk as written: rows <c>FirstRow ..</c> of one level, one per depth.</summary>
 public sealed record Chunk(int Level, int FirstRow, double[] Depths, int[]? Lines, byte[] Pixels);
 

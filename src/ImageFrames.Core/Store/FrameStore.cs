@@ -1,71 +1,72 @@
-using System.Globalization;
+using System.Data;
+using System.Data.Common;
 using ImageFrames.Configuration;
-using ImageFrames.Parse;
-using Microsoft.Data.Sqlite;
 
 namespace ImageFrames.Store;
 
 /// <summary>
-/// The SQLite file: datasets, their chunked frames (layout v2, see <see cref="Chunks"/>) and the ingestion log.
-/// Writers hold SQLite's write lock only for short transactions — one batch, one publish, one purge step —
-/// so several ingests interleave; readers never block thanks to WAL and always read one committed snapshot.
+/// Where datasets, their chunked frames (layout v2, see <see cref="Chunks"/>) and the ingestion log live: a SQLite
+/// file for one machine (<see cref="SqliteFrameStore"/>) or a PostgreSQL database that many instances share
+/// (<see cref="PostgresFrameStore"/>), chosen by <c>FRAMES_POSTGRES</c>. Both hold the same tables, so the
+/// semantics are written once, here, in SQL both understand; each store supplies only what its engine does
+/// differently — connections and transactions, timestamps, and how chunk bytes go in and come out.
+/// Writers use short transactions (one batch, one publish, one purge step), readers read one committed snapshot.
 /// </summary>
-public sealed class FrameStore
+public abstract class FrameStore : IDisposable
 {
-    private readonly string _connectionString;
-    private readonly int _width;
-    private readonly Lock _schemaGate = new();
-    private volatile bool _schemaReady;
+    private protected FrameStore(int width) => Width = width;
+
+    /// <summary>Picks the store the settings name: PostgreSQL when <c>FRAMES_POSTGRES</c> is set, else SQLite.</summary>
+    public static FrameStore Create(FramesOptions options) =>
+        string.IsNullOrWhiteSpace(options.PostgresConnectionString) ? new SqliteFrameStore(options) : new PostgresFrameStore(options);
 
     /// <summary>Raised after a dataset's visible version changed (ingested or deleted) in this process.</summary>
     public event Action<string>? DatasetChanged;
 
-    public string DatabasePath { get; }
+    /// <summary><c>sqlite</c> or <c>postgres</c>.</summary>
+    public abstract string Kind { get; }
 
-    public FrameStore(FramesOptions options)
+    /// <summary>Where the data is, for messages: a file path, or host, database and user — never a secret.</summary>
+    public abstract string Location { get; }
+
+    /// <summary>Stored pixels per row.</summary>
+    private protected int Width { get; }
+
+    // ---- what each engine does its own way ---------------------------------------------------------------
+
+    /// <summary>A pooled connection with the schema brought up to date.</summary>
+    internal abstract DbConnection Open(bool forWriting = false);
+
+    /// <summary>A write transaction: SQLite takes its one write lock at once, so it never has to upgrade.</summary>
+    internal abstract DbTransaction BeginWrite(DbConnection connection);
+
+    /// <summary>A read transaction whose statements all see one snapshot.</summary>
+    internal abstract DbTransaction BeginRead(DbConnection connection);
+
+    /// <summary>Serialises the publishes and deletes of one dataset (SQLite's write lock already does).</summary>
+    internal virtual void LockDataset(DbConnection connection, DbTransaction tx, string datasetId) { }
+
+    /// <summary>How timestamps are stored: SQLite has no type for them, PostgreSQL has <c>timestamptz</c>.</summary>
+    internal abstract DbType TimeType { get; }
+    internal abstract object TimeValue(DateTimeOffset value);
+    internal abstract DateTimeOffset ReadTime(DbDataReader reader, int i);
+
+    internal DbCommand WithTime(DbCommand command, string name, DateTimeOffset? value)
     {
-        DatabasePath = Path.GetFullPath(options.DatabasePath);
-        _width = options.TargetWidth;
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = DatabasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = options.BusyTimeoutSeconds,
-        }.ToString();
+        command.Add(name, TimeType, value is { } t ? TimeValue(t) : null);
+        return command;
     }
 
-    /// <summary>Creates or migrates the file once per store; a failure (disk, permissions, a lock held past
-    /// the busy timeout while migrating) is not remembered, so the next call tries again.</summary>
-    private void EnsureSchema()
-    {
-        if (_schemaReady) return;
-        lock (_schemaGate)
-        {
-            if (_schemaReady) return;
-            var directory = Path.GetDirectoryName(DatabasePath);
-            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-            using var connection = new SqliteConnection(_connectionString);
-            connection.Open();
-            Schema.Migrate(connection);
-            _schemaReady = true;
-        }
-    }
+    /// <summary>Writes chunks of one version (SQLite: one insert each; PostgreSQL: one binary COPY).</summary>
+    internal abstract void WriteChunks(DbConnection connection, DbTransaction tx, long version, IReadOnlyList<Chunk> chunks);
 
-    /// <summary>A pooled connection. Writers also get their commit settings; readers (every request) skip
-    /// that round trip, since the settings only affect commits and checkpoints.</summary>
-    private SqliteConnection Open(bool forWriting = false)
-    {
-        EnsureSchema();
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commit,
-        // never corrupt the file); the size limit stops one huge ingest leaving a huge -wal file behind.
-        // Checkpointing every 64 MB instead of every 4 MB means a sixteenth of the fsyncs while ingesting
-        // (1M rows: 3.2–3.6 s → 3.1 s end to end, measured).
-        if (forWriting) Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; PRAGMA wal_autocheckpoint = 16384");
-        return connection;
-    }
+    /// <summary>Rows <c>[from, to)</c> of a level, one page per chunk holding some, in row order: only those rows' bytes are read.</summary>
+    internal abstract IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction tx, long version, int level, int from, int to);
+
+    /// <summary>A driver's exception worth a retry or a 503 (the database failed), as opposed to a bug.</summary>
+    public static bool IsDatabaseFailure(Exception e) => e is DbException or TimeoutException;
+
+    public virtual void Dispose() => GC.SuppressFinalize(this);
 
     // ---- ingest ---------------------------------------------------------------------------------------
 
@@ -75,7 +76,7 @@ public sealed class FrameStore
         var connection = Open(forWriting: true);
         try
         {
-            return new IngestWriter(this, connection, datasetId, source, startedAt, _width);
+            return new IngestWriter(this, connection, datasetId, source, startedAt, Width);
         }
         catch
         {
@@ -90,34 +91,23 @@ public sealed class FrameStore
     public void RecordAttempt(IngestAttempt attempt)
     {
         using var connection = Open(forWriting: true);
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var command = connection.Command("""
             INSERT INTO ingestion_log (dataset_id, source, source_bytes, sha256, started_at, finished_at, rows, skipped, status, error)
-            VALUES ($dataset, $source, $bytes, $sha, $started, $finished, $rows, $skipped, $status, $error)
-            """;
-        command.Parameters.AddWithValue("$dataset", attempt.DatasetId);
-        command.Parameters.AddWithValue("$source", attempt.Source);
-        command.Parameters.AddWithValue("$bytes", (object?)attempt.SourceBytes ?? DBNull.Value);
-        command.Parameters.AddWithValue("$sha", (object?)attempt.Sha256 ?? DBNull.Value);
-        command.Parameters.AddWithValue("$started", Timestamp(attempt.StartedAt));
-        command.Parameters.AddWithValue("$finished", attempt.FinishedAt is { } f ? Timestamp(f) : DBNull.Value);
-        command.Parameters.AddWithValue("$rows", (object?)attempt.Rows ?? DBNull.Value);
-        command.Parameters.AddWithValue("$skipped", (object?)attempt.Skipped ?? DBNull.Value);
-        command.Parameters.AddWithValue("$status", attempt.Status);
-        command.Parameters.AddWithValue("$error", (object?)attempt.Error ?? DBNull.Value);
+            VALUES (@dataset, @source, @bytes, @sha, @started, @finished, @rows, @skipped, @status, @error)
+            """)
+            .With("@dataset", attempt.DatasetId).With("@source", attempt.Source).With("@bytes", attempt.SourceBytes).With("@sha", attempt.Sha256)
+            .With("@rows", attempt.Rows).With("@skipped", attempt.Skipped).With("@status", attempt.Status).With("@error", attempt.Error);
+        WithTime(WithTime(command, "@started", attempt.StartedAt), "@finished", attempt.FinishedAt);
         command.ExecuteNonQuery();
     }
+
+    private const string AttemptColumns = "id, dataset_id, source, source_bytes, sha256, started_at, finished_at, rows, skipped, status, error";
 
     public IReadOnlyList<IngestAttempt> IngestionLog(string? datasetId = null, int limit = 100)
     {
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT id, dataset_id, source, source_bytes, sha256, started_at, finished_at, rows, skipped, status, error
-            FROM ingestion_log WHERE $dataset IS NULL OR dataset_id = $dataset ORDER BY id DESC LIMIT $limit
-            """;
-        command.Parameters.AddWithValue("$dataset", (object?)datasetId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$limit", limit);
+        using var command = connection.Command($"SELECT {AttemptColumns} FROM ingestion_log WHERE @dataset IS NULL OR dataset_id = @dataset ORDER BY id DESC LIMIT @limit")
+            .With("@dataset", datasetId).With("@limit", limit);
         using var reader = command.ExecuteReader();
         var log = new List<IngestAttempt>();
         while (reader.Read()) log.Add(ReadAttempt(reader));
@@ -129,13 +119,8 @@ public sealed class FrameStore
     public SourceHistory? LatestAttempt(string source, int countUpTo = 16)
     {
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT id, dataset_id, source, source_bytes, sha256, started_at, finished_at, rows, skipped, status, error
-            FROM ingestion_log WHERE source = $source ORDER BY id DESC LIMIT $n
-            """;
-        command.Parameters.AddWithValue("$source", source);
-        command.Parameters.AddWithValue("$n", countUpTo);
+        using var command = connection.Command($"SELECT {AttemptColumns} FROM ingestion_log WHERE source = @source ORDER BY id DESC LIMIT @n")
+            .With("@source", source).With("@n", countUpTo);
         using var reader = command.ExecuteReader();
         IngestAttempt? latest = null;
         var failures = 0;
@@ -157,8 +142,7 @@ public sealed class FrameStore
     public IReadOnlyList<DatasetInfo> ListDatasets()
     {
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {DatasetColumns} FROM datasets ORDER BY id";
+        using var command = connection.Command($"SELECT {DatasetColumns} FROM datasets ORDER BY id");
         using var reader = command.ExecuteReader();
         var list = new List<DatasetInfo>();
         while (reader.Read()) list.Add(ReadDataset(reader));
@@ -171,12 +155,9 @@ public sealed class FrameStore
         return FindDataset(connection, null, id);
     }
 
-    internal static DatasetInfo? FindDataset(SqliteConnection connection, SqliteTransaction? tx, string id)
+    internal DatasetInfo? FindDataset(DbConnection connection, DbTransaction? tx, string id)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = $"SELECT {DatasetColumns} FROM datasets WHERE id = $id";
-        command.Parameters.AddWithValue("$id", id);
+        using var command = connection.Command($"SELECT {DatasetColumns} FROM datasets WHERE id = @id", tx).With("@id", id);
         using var reader = command.ExecuteReader();
         return reader.Read() ? ReadDataset(reader) : null;
     }
@@ -190,7 +171,7 @@ public sealed class FrameStore
     public FrameWindow? ReadFrames(string datasetId, DepthRange range, int limit, int offset, int maxTotal = int.MaxValue)
     {
         using var connection = Open();
-        using var tx = connection.BeginTransaction(deferred: true);
+        using var tx = BeginRead(connection);
         var dataset = FindDataset(connection, tx, datasetId);
         if (dataset is null) return null;
         var (start, end) = Locate(connection, tx, dataset.Version, 0, range);
@@ -210,7 +191,7 @@ public sealed class FrameStore
     public (FrameWindow Window, int Level, int BaseRows)? ReadForHeight(string datasetId, DepthRange range, int height, int maxRows)
     {
         using var connection = Open();
-        using var tx = connection.BeginTransaction(deferred: true);
+        using var tx = BeginRead(connection);
         var dataset = FindDataset(connection, tx, datasetId);
         if (dataset is null) return null;
         var (baseStart, baseEnd) = Locate(connection, tx, dataset.Version, 0, range);
@@ -238,7 +219,7 @@ public sealed class FrameStore
         var connection = Open();
         try
         {
-            var tx = connection.BeginTransaction(deferred: true);
+            var tx = BeginRead(connection);
             var dataset = FindDataset(connection, tx, datasetId);
             if (dataset is null)
             {
@@ -246,7 +227,7 @@ public sealed class FrameStore
                 return null;
             }
             var (start, end) = Locate(connection, tx, dataset.Version, 0, range);
-            return new FrameStream(connection, tx, dataset, start, end);
+            return new FrameStream(this, connection, tx, dataset, start, end);
         }
         catch
         {
@@ -255,24 +236,30 @@ public sealed class FrameStore
         }
     }
 
-    private static int LevelCount(SqliteConnection connection, SqliteTransaction tx, long version)
+    /// <summary>The row count of each level of a dataset's visible version, finest (the rows as ingested) first;
+    /// empty for an unknown dataset.</summary>
+    public IReadOnlyList<int> LevelRows(string datasetId)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "SELECT count(*) FROM levels WHERE version = $v";
-        command.Parameters.AddWithValue("$v", version);
+        using var connection = Open();
+        using var command = connection.Command(
+            "SELECT l.row_count FROM levels l JOIN datasets d ON d.version = l.version WHERE d.id = @id ORDER BY l.level").With("@id", datasetId);
+        using var reader = command.ExecuteReader();
+        var rows = new List<int>();
+        while (reader.Read()) rows.Add(reader.GetInt32(0));
+        return rows;
+    }
+
+    private static int LevelCount(DbConnection connection, DbTransaction tx, long version)
+    {
+        using var command = connection.Command("SELECT count(*) FROM levels WHERE version = @v", tx).With("@v", version);
         return Convert.ToInt32(command.ExecuteScalar());
     }
 
     /// <summary>Rows <c>[Start, End)</c> of a level whose depths lie in the range: two index seeks and two binary
     /// searches, whatever the dataset's size.</summary>
-    private static (int Start, int End) Locate(SqliteConnection connection, SqliteTransaction tx, long version, int level, DepthRange range)
+    private static (int Start, int End) Locate(DbConnection connection, DbTransaction tx, long version, int level, DepthRange range)
     {
-        using var rows = connection.CreateCommand();
-        rows.Transaction = tx;
-        rows.CommandText = "SELECT row_count FROM levels WHERE version = $v AND level = $l";
-        rows.Parameters.AddWithValue("$v", version);
-        rows.Parameters.AddWithValue("$l", level);
+        using var rows = connection.Command("SELECT row_count FROM levels WHERE version = @v AND level = @l", tx).With("@v", version).With("@l", level);
         var levelRows = Convert.ToInt32(rows.ExecuteScalar() ?? 0);
         var start = range.Min is { } min ? FirstRowAbove(connection, tx, version, level, min, inclusive: true, levelRows) : 0;
         var end = range.Max is { } max ? FirstRowAbove(connection, tx, version, level, max, inclusive: false, levelRows) : levelRows;
@@ -280,14 +267,11 @@ public sealed class FrameStore
     }
 
     /// <summary>The index of the first row whose depth is ≥ (inclusive) or > the bound; the level's row count when none is.</summary>
-    private static int FirstRowAbove(SqliteConnection connection, SqliteTransaction tx, long version, int level, double bound, bool inclusive, int levelRows)
+    private static int FirstRowAbove(DbConnection connection, DbTransaction tx, long version, int level, double bound, bool inclusive, int levelRows)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = $"SELECT first_row, depths FROM chunks WHERE version = $v AND level = $l AND depth_max {(inclusive ? ">=" : ">")} $b ORDER BY depth_max LIMIT 1";
-        command.Parameters.AddWithValue("$v", version);
-        command.Parameters.AddWithValue("$l", level);
-        command.Parameters.AddWithValue("$b", bound);
+        using var command = connection.Command(
+                $"SELECT first_row, depths FROM chunks WHERE version = @v AND level = @l AND depth_max {(inclusive ? ">=" : ">")} @b ORDER BY depth_max LIMIT 1", tx)
+            .With("@v", version).With("@l", level).With("@b", bound);
         using var reader = command.ExecuteReader();
         if (!reader.Read()) return levelRows;
         var depths = Chunks.Depths(reader.GetFieldValue<byte[]>(1));
@@ -301,97 +285,35 @@ public sealed class FrameStore
         return reader.GetInt32(0) + lo;
     }
 
-    /// <summary>Rows <c>[from, from + count)</c> of a level as a window: only those rows' bytes are read out of
-    /// the chunks that hold them (incremental blob I/O), however small the window.</summary>
-    private static FrameWindow ReadRows(SqliteConnection connection, SqliteTransaction tx, DatasetInfo dataset, int level, int from, int count, int total)
+    /// <summary>Rows <c>[from, from + count)</c> of a level as one window.</summary>
+    private FrameWindow ReadRows(DbConnection connection, DbTransaction tx, DatasetInfo dataset, int level, int from, int count, int total)
     {
         var depths = new double[count];
         var pixels = new byte[count * dataset.Width];
         if (count > 0)
-            foreach (var slice in Slices(connection, tx, dataset.Version, level, from, from + count))
+            foreach (var page in ReadPages(connection, tx, dataset.Version, level, from, from + count))
             {
-                var at = slice.Row - from;
-                slice.Depths.CopyTo(depths.AsSpan(at));
-                slice.ReadPixels(connection, dataset.Width, pixels.AsSpan(at * dataset.Width, slice.Depths.Length * dataset.Width));
+                var at = page.Row - from;
+                page.Depths.CopyTo(depths.AsSpan(at));
+                page.Pixels.CopyTo(pixels.AsSpan(at * dataset.Width));
             }
         return new FrameWindow(dataset, total, depths, pixels, count);
     }
 
-    /// <summary>The parts of rows <c>[from, to)</c> each chunk of a level holds, in row order.</summary>
-    internal static List<ChunkSlice> Slices(SqliteConnection connection, SqliteTransaction tx, long version, int level, int from, int to)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "SELECT rowid, first_row, depths FROM chunks WHERE version = $v AND level = $l AND first_row >= $from AND first_row < $to ORDER BY first_row";
-        command.Parameters.AddWithValue("$v", version);
-        command.Parameters.AddWithValue("$l", level);
-        command.Parameters.AddWithValue("$from", from / Chunks.Rows * Chunks.Rows);
-        command.Parameters.AddWithValue("$to", to);
-        using var reader = command.ExecuteReader();
-        var slices = new List<ChunkSlice>();
-        while (reader.Read())
-        {
-            var (rowId, firstRow) = (reader.GetInt64(0), reader.GetInt32(1));
-            var depths = Chunks.Depths(reader.GetFieldValue<byte[]>(2));
-            var skip = Math.Max(0, from - firstRow);
-            var take = Math.Min(firstRow + depths.Length, to) - firstRow - skip;
-            slices.Add(new ChunkSlice(rowId, firstRow + skip, skip, depths.Slice(skip, take).ToArray()));
-        }
-        return slices;
-    }
-
-    internal static void InsertChunk(SqliteConnection connection, SqliteTransaction tx, long version, Chunk chunk)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = """
-            INSERT INTO chunks (version, level, first_row, row_count, depth_min, depth_max, depths, lines, pixels)
-            VALUES ($v, $level, $first, $count, $min, $max, $depths, $lines, $pixels)
-            """;
-        var p = command.Parameters;
-        p.AddWithValue("$v", version);
-        p.AddWithValue("$level", chunk.Level);
-        p.AddWithValue("$first", chunk.FirstRow);
-        p.AddWithValue("$count", chunk.Depths.Length);
-        p.AddWithValue("$min", chunk.Depths[0]);
-        p.AddWithValue("$max", chunk.Depths[^1]);
-        p.AddWithValue("$depths", Chunks.DepthBytes(chunk.Depths));
-        p.AddWithValue("$lines", chunk.Lines is null ? DBNull.Value : Chunks.LineBytes(chunk.Lines));
-        p.AddWithValue("$pixels", chunk.Pixels);
-        command.ExecuteNonQuery();
-    }
-
-    internal static void InsertLevels(SqliteConnection connection, SqliteTransaction tx, long version, IReadOnlyList<int> rowCounts)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "INSERT INTO levels (version, level, row_count) VALUES ($v, $level, $rows)";
-        command.Parameters.AddWithValue("$v", version);
-        var level = command.Parameters.Add("$level", SqliteType.Integer);
-        var rows = command.Parameters.Add("$rows", SqliteType.Integer);
-        for (var i = 0; i < rowCounts.Count; i++)
-        {
-            (level.Value, rows.Value) = (i, rowCounts[i]);
-            command.ExecuteNonQuery();
-        }
-    }
+    /// <summary>The chunk bounds a read of rows <c>[from, to)</c> starts from: chunks start at multiples of <see cref="Chunks.Rows"/>.</summary>
+    internal static int FirstChunkRow(int from) => from / Chunks.Rows * Chunks.Rows;
 
     /// <summary>Deletes a dataset (one short transaction: it is gone for readers at once), then purges its
     /// frames; false when there was none.</summary>
     public bool DeleteDataset(string id)
     {
         using (var connection = Open(forWriting: true))
-        using (var tx = connection.BeginTransaction(deferred: false))
+        using (var tx = BeginWrite(connection))
         {
+            LockDataset(connection, tx, id);
             var dataset = FindDataset(connection, tx, id);
             if (dataset is null) return false;
-            using (var command = connection.CreateCommand())
-            {
-                command.Transaction = tx;
-                command.CommandText = "DELETE FROM datasets WHERE id = $id";
-                command.Parameters.AddWithValue("$id", id);
-                command.ExecuteNonQuery();
-            }
+            using (var command = connection.Command("DELETE FROM datasets WHERE id = @id", tx).With("@id", id)) command.ExecuteNonQuery();
             Retire(connection, tx, dataset.Version);
             tx.Commit();
         }
@@ -406,12 +328,9 @@ public sealed class FrameStore
     private const int PurgeChunk = 64;
 
     /// <summary>Queues a version that no reader can reach any more for <see cref="PurgeRetired"/>.</summary>
-    internal static void Retire(SqliteConnection connection, SqliteTransaction tx, long version)
+    internal static void Retire(DbConnection connection, DbTransaction tx, long version)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "INSERT OR IGNORE INTO retired_versions (version) VALUES ($v)";
-        command.Parameters.AddWithValue("$v", version);
+        using var command = connection.Command("INSERT INTO retired_versions (version) VALUES (@v) ON CONFLICT DO NOTHING", tx).With("@v", version);
         command.ExecuteNonQuery();
     }
 
@@ -420,90 +339,71 @@ public sealed class FrameStore
     public void PurgeRetired()
     {
         using var connection = Open(forWriting: true);
-        using var next = connection.CreateCommand();
-        next.CommandText = "SELECT version FROM retired_versions LIMIT 1";
+        using var next = connection.Command("SELECT version FROM retired_versions LIMIT 1");
         while (next.ExecuteScalar() is long version)
         {
-            using var delete = connection.CreateCommand();
-            delete.CommandText = """
-                DELETE FROM chunks WHERE rowid IN (SELECT rowid FROM chunks WHERE version = $v LIMIT $n);
-                DELETE FROM staging WHERE version = $v AND depth IN (SELECT depth FROM staging WHERE version = $v LIMIT $n * 256);
-                """;
-            delete.Parameters.AddWithValue("$v", version);
-            delete.Parameters.AddWithValue("$n", PurgeChunk);
-            while (delete.ExecuteNonQuery() > 0) { }
-            using var done = connection.CreateCommand();
-            done.CommandText = "DELETE FROM levels WHERE version = $v; DELETE FROM retired_versions WHERE version = $v";
-            done.Parameters.AddWithValue("$v", version);
+            using var chunks = connection.Command(
+                    "DELETE FROM chunks WHERE version = @v AND first_row IN (SELECT first_row FROM chunks WHERE version = @v LIMIT @n)")
+                .With("@v", version).With("@n", PurgeChunk);
+            while (chunks.ExecuteNonQuery() > 0) { }
+            using var staged = connection.Command(
+                    "DELETE FROM staging WHERE version = @v AND depth IN (SELECT depth FROM staging WHERE version = @v LIMIT @n)")
+                .With("@v", version).With("@n", PurgeChunk * Chunks.Rows / 4);
+            while (staged.ExecuteNonQuery() > 0) { }
+            using var done = connection.Command("DELETE FROM levels WHERE version = @v", null).With("@v", version);
             done.ExecuteNonQuery();
+            using var dequeue = connection.Command("DELETE FROM retired_versions WHERE version = @v").With("@v", version);
+            dequeue.ExecuteNonQuery();
         }
     }
 
     /// <summary>
     /// Ends every ingest whose writer stopped renewing its heartbeat more than <paramref name="olderThan"/> ago
     /// (its process was killed, or lost): logged as failed, its rows purged. Returns how many were ended. Run
-    /// at start-up and by each reconcile sweep; a writer declared abandoned fails its next batch.
+    /// at start-up and by each reconcile sweep; a writer declared abandoned fails its next batch. One UPDATE
+    /// decides, so a writer renewing its heartbeat at that moment is either ended or not, never half.
     /// </summary>
     public int RemoveAbandonedIngests(TimeSpan olderThan)
     {
-        int ended;
+        var ended = new List<long>();
         using (var connection = Open(forWriting: true))
-        using (var tx = connection.BeginTransaction(deferred: false))
+        using (var tx = BeginWrite(connection))
         {
             var now = DateTimeOffset.UtcNow;
-            using var retire = connection.CreateCommand();
-            retire.Transaction = tx;
-            retire.CommandText = """
-                INSERT OR IGNORE INTO retired_versions (version)
-                SELECT id FROM ingestion_log WHERE status = 'running' AND heartbeat_at < $cutoff
-                """;
-            retire.Parameters.AddWithValue("$cutoff", Timestamp(now - olderThan));
-            retire.ExecuteNonQuery();
-            using var fail = connection.CreateCommand();
-            fail.Transaction = tx;
-            fail.CommandText = """
-                UPDATE ingestion_log SET status = 'failed', finished_at = $now, heartbeat_at = NULL,
+            using (var fail = connection.Command("""
+                UPDATE ingestion_log SET status = 'failed', finished_at = @now, heartbeat_at = NULL,
                     error = 'abandoned: the ingest stopped without finishing (its process ended or lost the database)'
-                WHERE status = 'running' AND heartbeat_at < $cutoff
-                """;
-            fail.Parameters.AddWithValue("$cutoff", Timestamp(now - olderThan));
-            fail.Parameters.AddWithValue("$now", Timestamp(now));
-            ended = fail.ExecuteNonQuery();
+                WHERE status = 'running' AND heartbeat_at < @cutoff
+                RETURNING id
+                """, tx))
+            {
+                WithTime(WithTime(fail, "@cutoff", now - olderThan), "@now", now);
+                using var reader = fail.ExecuteReader();
+                while (reader.Read()) ended.Add(reader.GetInt64(0));
+            }
+            foreach (var version in ended) Retire(connection, tx, version);
             tx.Commit();
         }
         PurgeRetired();
-        return ended;
+        return ended.Count;
     }
 
-    /// <summary>Opens the file and runs a trivial read: the health check's definition of "database ok".</summary>
+    /// <summary>Opens a connection and runs a trivial read: the health check's definition of "database ok".</summary>
     public int CountDatasets()
     {
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM datasets";
+        using var command = connection.Command("SELECT count(*) FROM datasets");
         return Convert.ToInt32(command.ExecuteScalar());
     }
 
-    private static DatasetInfo ReadDataset(SqliteDataReader r) => new(
+    private DatasetInfo ReadDataset(DbDataReader r) => new(
         r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetString(4), r.GetInt32(5), r.GetInt32(6),
-        r.GetString(7), r.GetInt32(8), r.GetInt32(9), r.GetDouble(10), r.GetDouble(11), ParseTimestamp(r.GetString(12)));
+        r.GetString(7), r.GetInt32(8), r.GetInt32(9), r.GetDouble(10), r.GetDouble(11), ReadTime(r, 12));
 
-    private static IngestAttempt ReadAttempt(SqliteDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), NullableInt64(r, 3), r.IsDBNull(4) ? null : r.GetString(4), ParseTimestamp(r.GetString(5)),
-        r.IsDBNull(6) ? null : ParseTimestamp(r.GetString(6)), (int?)NullableInt64(r, 7), (int?)NullableInt64(r, 8), r.GetString(9),
-        r.IsDBNull(10) ? null : r.GetString(10));
-
-    private static long? NullableInt64(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
-
-    internal static string Timestamp(DateTimeOffset t) => t.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset ParseTimestamp(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-
-    internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private IngestAttempt ReadAttempt(DbDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetString(2), r.NullableInt64(3), r.NullableString(4), ReadTime(r, 5),
+        r.IsDBNull(6) ? null : ReadTime(r, 6), r.NullableInt32(7), r.NullableInt32(8), r.GetString(9), r.NullableString(10));
 }
+
+/// <summary>Consecutive rows of one level read from one chunk: the first is row <see cref="Row"/> of its level.</summary>
+internal readonly record struct FramePage(int Row, double[] Depths, byte[] Pixels);

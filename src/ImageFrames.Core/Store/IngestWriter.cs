@@ -1,5 +1,6 @@
 using ImageFrames.Parse;
-using Microsoft.Data.Sqlite;
+using System.Data;
+using System.Data.Common;
 
 namespace ImageFrames.Store;
 
@@ -22,19 +23,21 @@ public sealed record IngestEnd(IngestStatus Status, long SourceBytes, string? Sh
 /// is chunked in short transactions before publishing. Duplicate depths are rejected naming both lines.
 /// <see cref="Publish"/> moves the dataset's pointer in one short transaction, so readers see wholly the
 /// old or wholly the new version. The write lock is therefore never held while the input is being read:
-/// a slow client or a slow blob delays only its own ingest. Every batch also renews the entry's heartbeat
+/// a slow client or a slow blob delays only its own ingest. Chunks are written when their batch commits, in one
+/// go (a binary COPY on PostgreSQL). Every batch also renews the entry's heartbeat
 /// and fails if the entry is no longer running (declared abandoned by <see cref="FrameStore.RemoveAbandonedIngests"/>),
 /// so a writer that was given up on can never publish a half-removed version.
 /// </summary>
 public sealed class IngestWriter : IDisposable
 {
     private readonly FrameStore _store;
-    private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _stage, _heartbeat;
-    private readonly SqliteParameter _stageDepth, _stageLine, _stagePixels, _now;
+    private readonly DbConnection _connection;
+    private readonly DbCommand _stage, _heartbeat;
+    private readonly DbParameter _stageDepth, _stageLine, _stagePixels, _now;
     private readonly string _datasetId;
     private readonly int _width;
-    private SqliteTransaction? _tx;
+    private readonly List<Chunk> _chunks = [];
+    private DbTransaction? _tx;
     private LevelBuilder _levels;
     private bool _staging, _ended;
     private double _lastDepth;
@@ -42,37 +45,33 @@ public sealed class IngestWriter : IDisposable
 
     public long Version { get; }
 
-    internal IngestWriter(FrameStore store, SqliteConnection connection, string datasetId, string source, DateTimeOffset startedAt, int width)
+    internal IngestWriter(FrameStore store, DbConnection connection, string datasetId, string source, DateTimeOffset startedAt, int width)
     {
         _store = store;
         _connection = connection;
         _datasetId = datasetId;
         _width = width;
-        using (var tx = connection.BeginTransaction(deferred: false))
-        using (var log = Command(tx, """
-            INSERT INTO ingestion_log (dataset_id, source, started_at, heartbeat_at, status) VALUES ($dataset, $source, $started, $now, 'running')
+        using (var tx = store.BeginWrite(connection))
+        using (var log = connection.Command("""
+            INSERT INTO ingestion_log (dataset_id, source, started_at, heartbeat_at, status) VALUES (@dataset, @source, @started, @now, 'running')
             RETURNING id
-            """))
+            """, tx).With("@dataset", datasetId).With("@source", source))
         {
-            log.Parameters.AddWithValue("$dataset", datasetId);
-            log.Parameters.AddWithValue("$source", source);
-            log.Parameters.AddWithValue("$started", FrameStore.Timestamp(startedAt));
-            log.Parameters.AddWithValue("$now", FrameStore.Timestamp(DateTimeOffset.UtcNow));
-            Version = (long)log.ExecuteScalar()!;
+            store.WithTime(store.WithTime(log, "@started", startedAt), "@now", DateTimeOffset.UtcNow);
+            Version = Convert.ToInt64(log.ExecuteScalar());
             tx.Commit();
         }
         _levels = NewLevels();
-        _stage = Command(null, "INSERT INTO staging (version, depth, line, pixels) VALUES ($version, $depth, $line, $pixels)");
-        _stage.Parameters.AddWithValue("$version", Version);
-        _stageDepth = _stage.Parameters.Add("$depth", SqliteType.Real);
-        _stageLine = _stage.Parameters.Add("$line", SqliteType.Integer);
-        _stagePixels = _stage.Parameters.Add("$pixels", SqliteType.Blob);
-        _heartbeat = Command(null, "UPDATE ingestion_log SET heartbeat_at = $now WHERE id = $version AND status = 'running'");
-        _heartbeat.Parameters.AddWithValue("$version", Version);
-        _now = _heartbeat.Parameters.Add("$now", SqliteType.Text);
+        _stage = connection.Command("INSERT INTO staging (version, depth, line, pixels) VALUES (@version, @depth, @line, @pixels) ON CONFLICT DO NOTHING")
+            .With("@version", Version);
+        _stageDepth = _stage.Add("@depth", DbType.Double);
+        _stageLine = _stage.Add("@line", DbType.Int32);
+        _stagePixels = _stage.Add("@pixels", DbType.Binary);
+        _heartbeat = connection.Command("UPDATE ingestion_log SET heartbeat_at = @now WHERE id = @version AND status = 'running'").With("@version", Version);
+        _now = _heartbeat.Add("@now", store.TimeType);
     }
 
-    private LevelBuilder NewLevels() => new(_width, chunk => FrameStore.InsertChunk(_connection, _tx!, Version, chunk));
+    private LevelBuilder NewLevels() => new(_width, _chunks.Add);
 
     /// <summary>Appends a batch in one short transaction.</summary>
     public void Write(FrameBatch batch)
@@ -91,35 +90,42 @@ public sealed class IngestWriter : IDisposable
             }
             (_lastDepth, _lastLine) = (depth, line);
         }
-        tx.Commit();
+        Commit(tx);
     }
 
     /// <summary>Opens a batch's write transaction, renewing the heartbeat; fails if the ingest was given up on.</summary>
-    private SqliteTransaction Begin()
+    private DbTransaction Begin()
     {
-        _tx = _connection.BeginTransaction(deferred: false);
+        _tx = _store.BeginWrite(_connection);
         _heartbeat.Transaction = _tx;
-        _now.Value = FrameStore.Timestamp(DateTimeOffset.UtcNow);
+        _now.Value = _store.TimeValue(DateTimeOffset.UtcNow);
         if (_heartbeat.ExecuteNonQuery() > 0) return _tx;
         _tx.Dispose();
         throw new InvalidOperationException($"ingest {Version} was declared abandoned and its rows removed; it must start again");
+    }
+
+    /// <summary>Writes the chunks the transaction's rows completed, then commits.</summary>
+    private void Commit(DbTransaction tx)
+    {
+        FlushChunks();
+        tx.Commit();
+    }
+
+    private void FlushChunks()
+    {
+        if (_chunks.Count == 0) return;
+        _store.WriteChunks(_connection, _tx!, Version, _chunks);
+        _chunks.Clear();
     }
 
     private void Stage(double depth, int line, ReadOnlySpan<byte> pixels)
     {
         _stage.Transaction = _tx;
         (_stageDepth.Value, _stageLine.Value, _stagePixels.Value) = (depth, line, pixels.ToArray());
-        try
-        {
-            _stage.ExecuteNonQuery();
-        }
-        catch (SqliteException e) when (e.SqliteExtendedErrorCode == 1555) // SQLITE_CONSTRAINT_PRIMARYKEY
-        {
-            using var first = Command(_tx, "SELECT line FROM staging WHERE version = $version AND depth = $depth");
-            first.Parameters.AddWithValue("$version", Version);
-            first.Parameters.AddWithValue("$depth", depth);
-            throw Duplicate(depth, line, Convert.ToInt32(first.ExecuteScalar()));
-        }
+        if (_stage.ExecuteNonQuery() > 0) return;
+        using var first = _connection.Command("SELECT line FROM staging WHERE version = @version AND depth = @depth", _tx)
+            .With("@version", Version).With("@depth", depth);
+        throw Duplicate(depth, line, Convert.ToInt32(first.ExecuteScalar()));
     }
 
     private static CsvRejectedException Duplicate(double depth, int line, int firstLine) =>
@@ -128,23 +134,18 @@ public sealed class IngestWriter : IDisposable
     /// <summary>The first row out of depth order: the sorted rows so far (chunked or pending) go to staging.</summary>
     private void MoveToStaging()
     {
-        using (var chunks = Command(_tx, "SELECT depths, lines, pixels FROM chunks WHERE version = $version AND level = 0 ORDER BY first_row"))
-        {
-            chunks.Parameters.AddWithValue("$version", Version);
-            using var reader = chunks.ExecuteReader();
-            while (reader.Read())
-            {
-                var (depths, lines, pixels) = (reader.GetFieldValue<byte[]>(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<byte[]>(2));
-                for (var i = 0; i < Chunks.Depths(depths).Length; i++) Stage(Chunks.Depths(depths)[i], Chunks.Lines(lines)[i], pixels.AsSpan(i * _width, _width));
-            }
-        }
+        FlushChunks();
+        var written = new List<(byte[] Depths, byte[] Lines, byte[] Pixels)>();
+        using (var chunks = _connection.Command("SELECT depths, lines, pixels FROM chunks WHERE version = @version AND level = 0 ORDER BY first_row", _tx)
+                   .With("@version", Version))
+        using (var reader = chunks.ExecuteReader())
+            while (reader.Read()) written.Add((reader.GetFieldValue<byte[]>(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<byte[]>(2)));
+        foreach (var (depths, lines, pixels) in written)
+            for (var i = 0; i < Chunks.Depths(depths).Length; i++) Stage(Chunks.Depths(depths)[i], Chunks.Lines(lines)[i], pixels.AsSpan(i * _width, _width));
         foreach (var (depth, line, pixels) in _levels.PendingBaseRows()) Stage(depth, line, pixels);
-        using (var drop = Command(_tx, "DELETE FROM chunks WHERE version = $version"))
-        {
-            drop.Parameters.AddWithValue("$version", Version);
-            drop.ExecuteNonQuery();
-        }
+        using (var drop = _connection.Command("DELETE FROM chunks WHERE version = @version", _tx).With("@version", Version)) drop.ExecuteNonQuery();
         _levels = NewLevels();
+        _chunks.Clear();
         _staging = true;
     }
 
@@ -155,24 +156,19 @@ public sealed class IngestWriter : IDisposable
         while (true)
         {
             using var tx = Begin();
-            using var rows = Command(tx, "SELECT depth, line, pixels FROM staging WHERE version = $version AND depth > $after ORDER BY depth LIMIT $n");
-            rows.Parameters.AddWithValue("$version", Version);
-            rows.Parameters.AddWithValue("$after", after);
-            rows.Parameters.AddWithValue("$n", 4 * Chunks.Rows);
             var read = 0;
+            using (var rows = _connection.Command("SELECT depth, line, pixels FROM staging WHERE version = @version AND depth > @after ORDER BY depth LIMIT @n", tx)
+                       .With("@version", Version).With("@after", after).With("@n", 4 * Chunks.Rows))
             using (var reader = rows.ExecuteReader())
                 for (; reader.Read(); read++)
                 {
                     after = reader.GetDouble(0);
                     _levels.Add(after, reader.GetInt32(1), reader.GetFieldValue<byte[]>(2));
                 }
-            using (var chunked = Command(tx, "DELETE FROM staging WHERE version = $version AND depth <= $after"))
-            {
-                chunked.Parameters.AddWithValue("$version", Version);
-                chunked.Parameters.AddWithValue("$after", after);
+            using (var chunked = _connection.Command("DELETE FROM staging WHERE version = @version AND depth <= @after", tx)
+                       .With("@version", Version).With("@after", after))
                 chunked.ExecuteNonQuery();
-            }
-            tx.Commit();
+            Commit(tx);
             if (read == 0) return;
         }
     }
@@ -182,6 +178,8 @@ public sealed class IngestWriter : IDisposable
     /// when the dataset already holds the same content stored the same way. With
     /// <paramref name="sameSourceOnly"/> (blob ingests), a dataset that came from another source is never
     /// replaced: the caller rejects the attempt (<see cref="PublishOutcome.SourceConflict"/>, nothing written).
+    /// Publishes of one dataset are serialised, so of two concurrent ingests of the same content exactly one
+    /// publishes and the other finds it unchanged, on either store.
     /// </summary>
     public PublishOutcome Publish(DatasetContent content, DateTimeOffset finishedAt, bool sameSourceOnly = false)
     {
@@ -189,35 +187,28 @@ public sealed class IngestWriter : IDisposable
         bool published;
         using (var tx = Begin())
         {
-            FrameStore.InsertLevels(_connection, tx, Version, _levels.Finish());
-            var current = FrameStore.FindDataset(_connection, tx, _datasetId);
+            var levels = _levels.Finish();
+            FlushChunks();
+            InsertLevels(_connection, tx, Version, levels);
+            _store.LockDataset(_connection, tx, _datasetId);
+            var current = _store.FindDataset(_connection, tx, _datasetId);
             if (sameSourceOnly && current is not null && current.SourceName != content.SourceName) return PublishOutcome.SourceConflict;
             published = current is null || current.Sha256 != content.Sha256 || current.Width != content.Width || current.Resampler != content.Resampler;
             if (published)
             {
-                using var publish = Command(tx, """
+                using var publish = _connection.Command("""
                     INSERT INTO datasets (id, version, source_name, source_bytes, sha256, source_width, width, resampler, row_count, skipped_rows, depth_min, depth_max, ingested_at)
-                    VALUES ($id, $version, $source, $bytes, $sha, $sourceWidth, $width, $resampler, $rows, $skipped, $min, $max, $at)
+                    VALUES (@id, @version, @source, @bytes, @sha, @sourceWidth, @width, @resampler, @rows, @skipped, @min, @max, @at)
                     ON CONFLICT (id) DO UPDATE SET version = excluded.version, source_name = excluded.source_name, source_bytes = excluded.source_bytes,
                         sha256 = excluded.sha256, source_width = excluded.source_width, width = excluded.width, resampler = excluded.resampler,
                         row_count = excluded.row_count, skipped_rows = excluded.skipped_rows, depth_min = excluded.depth_min,
-                        depth_max = excluded.depth_max, ingested_at = excluded.ingested_at;
-                    """);
-                var p = publish.Parameters;
-                p.AddWithValue("$id", _datasetId);
-                p.AddWithValue("$version", Version);
-                p.AddWithValue("$source", content.SourceName);
-                p.AddWithValue("$bytes", content.SourceBytes);
-                p.AddWithValue("$sha", content.Sha256);
-                p.AddWithValue("$sourceWidth", content.SourceWidth);
-                p.AddWithValue("$width", content.Width);
-                p.AddWithValue("$resampler", content.Resampler);
-                p.AddWithValue("$rows", content.RowCount);
-                p.AddWithValue("$skipped", content.SkippedRows);
-                p.AddWithValue("$min", content.DepthMin);
-                p.AddWithValue("$max", content.DepthMax);
-                p.AddWithValue("$at", FrameStore.Timestamp(finishedAt));
-                publish.ExecuteNonQuery();
+                        depth_max = excluded.depth_max, ingested_at = excluded.ingested_at
+                    """, tx)
+                    .With("@id", _datasetId).With("@version", Version).With("@source", content.SourceName).With("@bytes", content.SourceBytes)
+                    .With("@sha", content.Sha256).With("@sourceWidth", content.SourceWidth).With("@width", content.Width)
+                    .With("@resampler", content.Resampler).With("@rows", content.RowCount).With("@skipped", content.SkippedRows)
+                    .With("@min", content.DepthMin).With("@max", content.DepthMax);
+                _store.WithTime(publish, "@at", finishedAt).ExecuteNonQuery();
                 if (current is not null) FrameStore.Retire(_connection, tx, current.Version);
             }
             else FrameStore.Retire(_connection, tx, Version);
@@ -231,10 +222,22 @@ public sealed class IngestWriter : IDisposable
         return published ? PublishOutcome.Published : PublishOutcome.Unchanged;
     }
 
+    internal static void InsertLevels(DbConnection connection, DbTransaction tx, long version, IReadOnlyList<int> rowCounts)
+    {
+        using var command = connection.Command("INSERT INTO levels (version, level, row_count) VALUES (@v, @level, @rows)", tx).With("@v", version);
+        var level = command.Add("@level", DbType.Int32);
+        var rows = command.Add("@rows", DbType.Int32);
+        for (var i = 0; i < rowCounts.Count; i++)
+        {
+            (level.Value, rows.Value) = (i, rowCounts[i]);
+            command.ExecuteNonQuery();
+        }
+    }
+
     /// <summary>Ends an ingest that publishes nothing (rejected, failed): logs how, and removes its rows.</summary>
     public void End(IngestEnd end)
     {
-        using (var tx = _connection.BeginTransaction(deferred: false))
+        using (var tx = _store.BeginWrite(_connection))
         {
             Log(tx, end);
             FrameStore.Retire(_connection, tx, Version);
@@ -244,31 +247,16 @@ public sealed class IngestWriter : IDisposable
         _store.PurgeRetired();
     }
 
-    private void Log(SqliteTransaction tx, IngestEnd end)
+    private void Log(DbTransaction tx, IngestEnd end)
     {
-        using var log = Command(tx, """
-            UPDATE ingestion_log SET source_bytes = $bytes, sha256 = $sha, finished_at = $at, rows = $rows, skipped = $skipped,
-                status = $status, error = $error, heartbeat_at = NULL
-            WHERE id = $version
-            """);
-        var p = log.Parameters;
-        p.AddWithValue("$version", Version);
-        p.AddWithValue("$bytes", end.SourceBytes);
-        p.AddWithValue("$sha", (object?)end.Sha256 ?? DBNull.Value);
-        p.AddWithValue("$at", FrameStore.Timestamp(end.FinishedAt));
-        p.AddWithValue("$rows", (object?)end.Rows ?? DBNull.Value);
-        p.AddWithValue("$skipped", (object?)end.Skipped ?? DBNull.Value);
-        p.AddWithValue("$status", end.Status.ToString().ToLowerInvariant());
-        p.AddWithValue("$error", (object?)end.Error ?? DBNull.Value);
-        log.ExecuteNonQuery();
-    }
-
-    private SqliteCommand Command(SqliteTransaction? tx, string sql)
-    {
-        var command = _connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        return command;
+        using var log = _connection.Command("""
+            UPDATE ingestion_log SET source_bytes = @bytes, sha256 = @sha, finished_at = @at, rows = @rows, skipped = @skipped,
+                status = @status, error = @error, heartbeat_at = NULL
+            WHERE id = @version
+            """, tx)
+            .With("@version", Version).With("@bytes", end.SourceBytes).With("@sha", end.Sha256).With("@rows", end.Rows).With("@skipped", end.Skipped)
+            .With("@status", end.Status.ToString().ToLowerInvariant()).With("@error", end.Error);
+        _store.WithTime(log, "@at", end.FinishedAt).ExecuteNonQuery();
     }
 
     /// <summary>An ingest that neither published nor ended (an exception between the two) is ended as failed,
@@ -279,7 +267,7 @@ public sealed class IngestWriter : IDisposable
         {
             if (!_ended) End(new IngestEnd(IngestStatus.Failed, 0, null, null, null, "ended without publishing", DateTimeOffset.UtcNow));
         }
-        catch (SqliteException) { }
+        catch (DbException) { }
         _stage.Dispose();
         _heartbeat.Dispose();
         _connection.Dispose();

@@ -58,13 +58,14 @@ public sealed class FrameWindow(DatasetInfo dataset, int total, double[] depths,
 /// trimmed to the window; read once, then dispose.</summary>
 public sealed class FrameStream : IDisposable
 {
-    private readonly Microsoft.Data.Sqlite.SqliteConnection _connection;
-    private readonly Microsoft.Data.Sqlite.SqliteTransaction _tx;
+    private readonly FrameStore _store;
+    private readonly System.Data.Common.DbConnection _connection;
+    private readonly System.Data.Common.DbTransaction _tx;
     private readonly int _start, _end;
 
-    internal FrameStream(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction tx, DatasetInfo dataset, int start, int end)
+    internal FrameStream(FrameStore store, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, DatasetInfo dataset, int start, int end)
     {
-        (_connection, _tx, Dataset, _start, _end) = (connection, tx, dataset, start, end);
+        (_store, _connection, _tx, Dataset, _start, _end) = (store, connection, tx, dataset, start, end);
     }
 
     public DatasetInfo Dataset { get; }
@@ -73,12 +74,8 @@ public sealed class FrameStream : IDisposable
     public IEnumerable<FrameWindow> Pages()
     {
         if (Total == 0) yield break;
-        foreach (var slice in FrameStore.Slices(_connection, _tx, Dataset.Version, 0, _start, _end))
-        {
-            var pixels = new byte[slice.Depths.Length * Dataset.Width];
-            slice.ReadPixels(_connection, Dataset.Width, pixels);
-            yield return new FrameWindow(Dataset, Total, slice.Depths, pixels, slice.Depths.Length);
-        }
+        foreach (var page in _store.ReadPages(_connection, _tx, Dataset.Version, 0, _start, _end))
+            yield return new FrameWindow(Dataset, Total, page.Depths, page.Pixels, page.Depths.Length);
     }
 
     public void Dispose()

@@ -6,7 +6,7 @@ namespace ImageFrames.Store;
 /// The database layout, versioned through <c>PRAGMA user_version</c>: migration <c>i</c> takes a file from
 /// version <c>i</c> to <c>i + 1</c>, so an older file is brought forward in place on first open.
 /// </summary>
-internal static class Schema
+internal static class SqliteSchema
 {
     /// <summary>One step: its SQL, then optionally code that moves data into the new shape (same transaction).</summary>
     private sealed record Migration(string Sql, Action<SqliteConnection, SqliteTransaction>? Code = null)
@@ -115,14 +115,14 @@ internal static class Schema
         }
         foreach (var (version, width) in versions)
         {
-            var builder = new LevelBuilder(width, chunk => FrameStore.InsertChunk(connection, tx, version, chunk));
+            var builder = new LevelBuilder(width, chunk => SqliteFrameStore.InsertChunk(connection, tx, version, chunk));
             using var rows = connection.CreateCommand();
             rows.Transaction = tx;
             rows.CommandText = "SELECT depth, line, pixels FROM frames WHERE version = $v ORDER BY depth";
             rows.Parameters.AddWithValue("$v", version);
             using (var reader = rows.ExecuteReader())
                 while (reader.Read()) builder.Add(reader.GetDouble(0), reader.GetInt32(1), reader.GetFieldValue<byte[]>(2));
-            FrameStore.InsertLevels(connection, tx, version, builder.Finish());
+            IngestWriter.InsertLevels(connection, tx, version, builder.Finish());
         }
         Scalar(connection, tx, """
             DROP TABLE frames;

@@ -1,0 +1,117 @@
+using System.Data;
+using System.Data.Common;
+using ImageFrames.Configuration;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ImageFrames.Store;
+
+/// <summary>
+/// The store in a PostgreSQL database (<c>FRAMES_POSTGRES</c>, an Npgsql connection string) that any number of
+/// function instances and CLIs share. One <see cref="NpgsqlDataSource"/> pools the connections. Chunks go in
+/// by binary COPY; reads run in REPEATABLE READ transactions, so each sees one snapshot without blocking writers;
+/// publishes and deletes of one dataset take a transaction-scoped advisory lock, so they happen one at a time
+/// across every instance, as SQLite's write lock makes them on one machine.
+/// </summary>
+public sealed class PostgresFrameStore : FrameStore
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly Lock _schemaGate = new();
+    private volatile bool _schemaReady;
+
+    public override string Kind => "postgres";
+    public override string Location { get; }
+
+    public PostgresFrameStore(FramesOptions options) : base(options.TargetWidth)
+    {
+        var builder = new NpgsqlDataSourceBuilder(options.PostgresConnectionString);
+        Location = Describe(builder.ConnectionStringBuilder);
+        _dataSource = builder.Build();
+    }
+
+    /// <summary>Host, port, database and user: what a message may show of a connection string (never its password).</summary>
+    public static string Describe(NpgsqlConnectionStringBuilder cs) =>
+        $"postgres://{cs.Username ?? "(default user)"}@{cs.Host}:{cs.Port}/{cs.Database ?? cs.Username ?? "(default database)"}";
+
+    private void EnsureSchema()
+    {
+        if (_schemaReady) return;
+        lock (_schemaGate)
+        {
+            if (_schemaReady) return;
+            using var connection = _dataSource.OpenConnection();
+            PostgresSchema.Migrate(connection);
+            _schemaReady = true;
+        }
+    }
+
+    internal override DbConnection Open(bool forWriting = false)
+    {
+        EnsureSchema();
+        return _dataSource.OpenConnection();
+    }
+
+    internal override DbTransaction BeginWrite(DbConnection connection) => ((NpgsqlConnection)connection).BeginTransaction(IsolationLevel.ReadCommitted);
+
+    internal override DbTransaction BeginRead(DbConnection connection) => ((NpgsqlConnection)connection).BeginTransaction(IsolationLevel.RepeatableRead);
+
+    /// <summary>Held until the transaction ends; the key is the dataset id's 64-bit hash (a collision only serialises two datasets).</summary>
+    internal override void LockDataset(DbConnection connection, DbTransaction tx, string datasetId)
+    {
+        using var command = connection.Command("SELECT pg_advisory_xact_lock(hashtextextended(@id, 0))", tx).With("@id", datasetId);
+        command.ExecuteNonQuery();
+    }
+
+    internal override DbType TimeType => DbType.DateTimeOffset;
+    internal override object TimeValue(DateTimeOffset value) => value.ToUniversalTime();
+    internal override DateTimeOffset ReadTime(DbDataReader reader, int i) => reader.GetFieldValue<DateTimeOffset>(i);
+
+    /// <summary>One binary COPY per batch: the fastest way into PostgreSQL, and a single round trip.</summary>
+    internal override void WriteChunks(DbConnection connection, DbTransaction tx, long version, IReadOnlyList<Chunk> chunks)
+    {
+        using var import = ((NpgsqlConnection)connection).BeginBinaryImport(
+            "COPY chunks (version, level, first_row, row_count, depth_min, depth_max, depths, lines, pixels) FROM STDIN (FORMAT BINARY)");
+        foreach (var chunk in chunks)
+        {
+            import.StartRow();
+            import.Write(version, NpgsqlDbType.Bigint);
+            import.Write(chunk.Level, NpgsqlDbType.Integer);
+            import.Write(chunk.FirstRow, NpgsqlDbType.Integer);
+            import.Write(chunk.Depths.Length, NpgsqlDbType.Integer);
+            import.Write(chunk.Depths[0], NpgsqlDbType.Double);
+            import.Write(chunk.Depths[^1], NpgsqlDbType.Double);
+            import.Write(Chunks.DepthBytes(chunk.Depths), NpgsqlDbType.Bytea);
+            if (chunk.Lines is null) import.WriteNull();
+            else import.Write(Chunks.LineBytes(chunk.Lines), NpgsqlDbType.Bytea);
+            import.Write(chunk.Pixels, NpgsqlDbType.Bytea);
+        }
+        import.Complete();
+    }
+
+    /// <summary>The server cuts each chunk's pixels to the rows wanted (<c>substring</c> of an uncompressed,
+    /// out-of-line value reads only the pages holding them), so a small window moves only its own bytes.</summary>
+    internal override IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction tx, long version, int level, int from, int to)
+    {
+        using var command = connection.Command("""
+                SELECT first_row, depths, substring(pixels FROM greatest(@from - first_row, 0) * @w + 1
+                                                         FOR (least(first_row + row_count, @to) - greatest(first_row, @from)) * @w)
+                FROM chunks WHERE version = @v AND level = @l AND first_row >= @first AND first_row < @to ORDER BY first_row
+                """, tx)
+            .With("@v", version).With("@l", level).With("@from", from).With("@to", to).With("@first", FirstChunkRow(from)).With("@w", Width);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var firstRow = reader.GetInt32(0);
+            var depths = Chunks.Depths(reader.GetFieldValue<byte[]>(1));
+            var skip = Math.Max(0, from - firstRow);
+            var take = Math.Min(firstRow + depths.Length, to) - firstRow - skip;
+            yield return new FramePage(firstRow + skip, depths.Slice(skip, take).ToArray(), reader.GetFieldValue<byte[]>(2));
+        }
+    }
+
+    public override void Dispose()
+    {
+        _dataSource.Dispose();
+        base.Dispose();
+    }
+}
