@@ -8,38 +8,6 @@ namespace ImageFrames.Tests;
 public sealed class ReliabilityTests
 {
     [Fact]
-    public async Task TheSameFileDeliveredConcurrentlyIsStoredOnce()
-    {
-        using var db = new TempDatabase();
-        var csv = Encoding.UTF8.GetBytes(Csv.Header(200) + "\n" + string.Join("\n", Enumerable.Range(0, 20_000).Select(i => Csv.Row(i.ToString(), Enumerable.Repeat(i % 256, 200)))) + "\n");
-        var results = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => db.IngestBytesAsync(csv, "same"))));
-        Assert.Equal(1, results.Count(r => r.Status == IngestStatus.Succeeded));
-        Assert.Equal(2, results.Count(r => r.Status == IngestStatus.Unchanged));
-        Assert.Equal(20_000, db.Store.ReadFrames("same", DepthRange.All, 1, 0)!.Total);
-    }
-
-    [Fact]
-    public async Task ReadersDuringAReingestSeeWhollyTheOldOrWhollyTheNewVersion()
-    {
-        using var db = new TempDatabase();
-        string Version(int value) => Csv.Header(200) + "\n" + string.Join("\n", Enumerable.Range(0, 100_000).Select(i => Csv.Row(i.ToString(), Enumerable.Repeat(value, 200)))) + "\n";
-        await db.IngestTextAsync(Version(10), "live");
-        var ingest = Task.Run(() => db.IngestTextAsync(Version(20), "live"));
-        var seen = new HashSet<int>();
-        while (!ingest.IsCompleted)
-        {
-            var window = db.Store.ReadFrames("live", new DepthRange(100, 99_900), 1000, 0)!;
-            Assert.Equal(99_801, window.Total);
-            var first = window.Row(0)[0];
-            Assert.All(window.Pixels.ToArray(), v => Assert.Equal(first, v)); // never a mix of versions
-            seen.Add(first);
-        }
-        Assert.Equal(IngestStatus.Succeeded, (await ingest).Status);
-        Assert.Contains(10, seen);
-        Assert.Equal(20, db.Store.ReadFrames("live", DepthRange.All, 1, 0)!.Row(0)[0]);
-    }
-
-    [Fact]
     public async Task NoGeneratedQueryStringProducesA500()
     {
         using var http = new HttpHarness();

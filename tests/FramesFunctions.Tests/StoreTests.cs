@@ -40,64 +40,6 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
-    public async Task SameContentAgainIsUnchangedAndStoresRowsOnce()
-    {
-        var csv = Csv.Of(200, ("1", 5), ("2", 6));
-        Assert.Equal(IngestStatus.Succeeded, (await _db.IngestTextAsync(csv)).Status);
-        var version = _db.Store.FindDataset("test")!.Version;
-        Assert.Equal(IngestStatus.Unchanged, (await _db.IngestTextAsync(csv)).Status);
-        Assert.Equal(IngestStatus.Unchanged, (await _db.IngestTextAsync(csv)).Status);
-
-        Assert.Equal(version, _db.Store.FindDataset("test")!.Version);
-        Assert.Equal(2L, _db.StoredRows());
-        Assert.Equal(["unchanged", "unchanged", "succeeded"], _db.Store.IngestionLog("test").Select(e => e.Status));
-    }
-
-    [Fact]
-    public async Task NewContentReplacesTheOldVersionWhole()
-    {
-        await _db.IngestTextAsync(Csv.Of(200, ("1", 5), ("2", 6), ("3", 7)));
-        await _db.IngestTextAsync(Csv.Of(200, ("10", 50), ("20", 60)));
-        var frames = _db.Store.ReadFrames("test", DepthRange.All, int.MaxValue, 0)!;
-        Assert.Equal([10.0, 20.0], frames.Depths.ToArray());
-        Assert.Equal(2L, _db.StoredRows()); // the old version's rows are gone, not orphaned
-    }
-
-    [Fact]
-    public async Task ARejectedFileLeavesThePreviousVersionIntact()
-    {
-        await _db.IngestTextAsync(Csv.Of(200, ("1", 5), ("2", 6)));
-        var before = _db.Store.FindDataset("test")!;
-        // Valid for 3,000 rows, then a bad value: the ingest has written thousands of rows before it fails.
-        var rows = Enumerable.Range(0, 3000).Select(i => Csv.Row(i.ToString(), Enumerable.Repeat(9, 200)));
-        var bad = Csv.Header(200) + "\n" + string.Join("\n", rows) + "\n3000," + string.Join(",", Enumerable.Repeat("300", 200)) + "\n";
-
-        var result = await _db.IngestTextAsync(bad);
-
-        Assert.Equal(IngestStatus.Rejected, result.Status);
-        Assert.StartsWith("line 3002, column 2", result.Error);
-        Assert.Equal(before, _db.Store.FindDataset("test"));
-        var frames = _db.Store.ReadFrames("test", DepthRange.All, int.MaxValue, 0)!;
-        Assert.Equal([1.0, 2.0], frames.Depths.ToArray());
-        Assert.Equal(2L, _db.StoredRows());
-    }
-
-    [Fact]
-    public async Task ReadersKeepSeeingTheOldVersionUntilTheNewOneCommits()
-    {
-        await _db.IngestTextAsync(Csv.Of(200, ("1", 5)));
-        var writer = _db.Store.BeginIngest("test", "test.csv", DateTimeOffset.UtcNow);
-        var batch = new Parse.FrameBatch(1, 150) { Count = 1 };
-        batch.Depths[0] = 99;
-        batch.Lines[0] = 2;
-        writer.Write(batch);
-        Assert.Equal([1.0], _db.Store.ReadFrames("test", DepthRange.All, 10, 0)!.Depths.ToArray()); // mid-ingest
-        writer.Publish(new DatasetContent("test.csv", 1, "new", 200, 150, "area", 1, 0, 99, 99), DateTimeOffset.UtcNow);
-        writer.Dispose();
-        Assert.Equal([99.0], _db.Store.ReadFrames("test", DepthRange.All, 10, 0)!.Depths.ToArray());
-    }
-
-    [Fact]
     public async Task TheSchemaIsVersionedAndTheFileIsWal()
     {
         await _db.IngestTextAsync(Csv.Of(2, ("1", 1)));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text;
 using ImageFrames.Configuration;
@@ -8,9 +9,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageFrames.Tests;
 
-/// <summary>A real SQLite file in a fresh temp folder, with the ingest service over it; deleted afterwards.</summary>
+/// <summary>A real, empty store — a SQLite file in a fresh temp folder, or (<see cref="PostgresAsync"/>) a fresh
+/// database on the tests' PostgreSQL server — with the ingest service over it; deleted afterwards.</summary>
 public sealed class TempDatabase : IDisposable
 {
+    private readonly Action? _drop;
+
     public string Folder { get; } = Directory.CreateTempSubdirectory("imageframes-").FullName;
     public FramesOptions Options { get; }
     public FrameStore Store { get; }
@@ -19,13 +23,34 @@ public sealed class TempDatabase : IDisposable
     public IMeterFactory MeterFactory { get; } = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
     public FramesMetrics Metrics { get; }
 
-    public TempDatabase(Action<FramesOptions>? configure = null)
+    public TempDatabase(Action<FramesOptions>? configure = null) : this(configure, null, null) { }
+
+    private TempDatabase(Action<FramesOptions>? configure, string? postgres, Action? drop)
     {
-        Options = new FramesOptions { DatabasePath = Path.Combine(Folder, "frames.db"), BusyTimeoutSeconds = 30 };
+        Options = new FramesOptions { DatabasePath = Path.Combine(Folder, "frames.db"), BusyTimeoutSeconds = 30, PostgresConnectionString = postgres };
         configure?.Invoke(Options);
-        Store = new SqliteFrameStore(Options);
+        _drop = drop;
+        Store = FrameStore.Create(Options);
         Metrics = new FramesMetrics(MeterFactory);
         Ingest = new IngestService(Store, Options, Metrics, NullLogger<IngestService>.Instance);
+    }
+
+    /// <summary>A fresh database of its own on the fixture's server, dropped when disposed.</summary>
+    public static async Task<TempDatabase> PostgresAsync(PostgresFixture server, Action<FramesOptions>? configure = null)
+    {
+        var connectionString = await server.CreateDatabaseAsync();
+        return new TempDatabase(configure, connectionString, () => server.DropDatabaseAsync(connectionString).GetAwaiter().GetResult());
+    }
+
+    /// <summary>Another store over the same database, as another instance of the app would open it.</summary>
+    public FrameStore OpenAnother(Action<FramesOptions>? configure = null)
+    {
+        var options = new FramesOptions
+        {
+            DatabasePath = Options.DatabasePath, BusyTimeoutSeconds = Options.BusyTimeoutSeconds, PostgresConnectionString = Options.PostgresConnectionString,
+        };
+        configure?.Invoke(options);
+        return FrameStore.Create(options);
     }
 
     public Task<IngestResult> IngestTextAsync(string csv, string dataset = "test") =>
@@ -47,19 +72,80 @@ public sealed class TempDatabase : IDisposable
     public long StoredRows() =>
         (long)Scalar("SELECT (SELECT coalesce(sum(row_count), 0) FROM chunks WHERE level = 0) + (SELECT count(*) FROM staging)")!;
 
-    /// <summary>Runs one SQL statement on a connection of its own, outside the store: what the file really holds.</summary>
+    /// <summary>Runs one SQL statement on a connection of its own, outside the store: what the database really holds.</summary>
     public object? Scalar(string sql)
     {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Options.DatabasePath};Pooling=False");
+        using System.Data.Common.DbConnection connection = Store is PostgresFrameStore
+            ? new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(Options.PostgresConnectionString) { Pooling = false }.ConnectionString)
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Options.DatabasePath};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return command.ExecuteScalar();
     }
 
+    /// <summary>Holds every writer (and, on PostgreSQL, every reader of <c>datasets</c>) at the database until
+    /// released: SQLite's write lock, or an exclusive lock on PostgreSQL's <c>datasets</c> table.</summary>
+    public DatabaseGate Hold() => new(this);
+
+    public sealed class DatabaseGate : IDisposable
+    {
+        private readonly System.Data.Common.DbConnection _connection;
+        private readonly System.Data.Common.DbTransaction _tx;
+        private readonly bool _postgres;
+        private readonly string? _postgresConnectionString;
+
+        internal DatabaseGate(TempDatabase db)
+        {
+            _postgres = db.Store is PostgresFrameStore;
+            _postgresConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(db.Options.PostgresConnectionString) { Pooling = false }.ConnectionString;
+            _connection = _postgres
+                ? new Npgsql.NpgsqlConnection(_postgresConnectionString)
+                : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db.Options.DatabasePath};Pooling=False");
+            _connection.Open();
+            _tx = _postgres ? _connection.BeginTransaction() : ((Microsoft.Data.Sqlite.SqliteConnection)_connection).BeginTransaction(deferred: false);
+            if (!_postgres) return;
+            using var command = _connection.CreateCommand();
+            command.Transaction = _tx;
+            command.CommandText = "LOCK TABLE datasets IN ACCESS EXCLUSIVE MODE";
+            command.ExecuteNonQuery();
+        }
+
+        /// <summary>Until <paramref name="count"/> sessions wait for a lock (PostgreSQL's pg_locks); SQLite shows no
+        /// waiters, so there it waits half a second.</summary>
+        public async Task WaitForWaitersAsync(int count)
+        {
+            if (!_postgres)
+            {
+                await Task.Delay(500);
+                return;
+            }
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                await using var probe = new Npgsql.NpgsqlConnection(_postgresConnectionString);
+                await probe.OpenAsync();
+                await using var command = new Npgsql.NpgsqlCommand("SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted", probe);
+                if ((long)(await command.ExecuteScalarAsync())! >= count) return;
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the writers never reached the lock");
+                await Task.Delay(20);
+            }
+        }
+
+        public void Release() => _tx.Rollback();
+
+        public void Dispose()
+        {
+            _tx.Dispose();
+            _connection.Dispose();
+        }
+    }
+
     public void Dispose()
     {
+        Store.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _drop?.Invoke();
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
     }
 }
