@@ -65,15 +65,4 @@ public sealed class SecurityTests
         Assert.Contains(logs.Messages, m => m.Contains("failed"));
         Assert.DoesNotContain(logs.Messages, m => m.Contains("secret-admin-token"));
     }
-
-    private sealed class CapturingLoggerProvider : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
-        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Messages.Enqueue(formatter(state, exception) + exception);
-        public void Dispose() { }
-    }
 }

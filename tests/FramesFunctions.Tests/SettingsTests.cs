@@ -44,6 +44,26 @@ public sealed class SettingsTests : IDisposable
         Assert.Equal(new string('k', 32), FramesOptions.From(Settings(("ADMIN_TOKEN", new string('k', 32)))).AdminToken);
     }
 
+    /// <summary>A FRAMES_POSTGRES the driver cannot read, or with no host, stops start-up and the CLI by name,
+    /// without echoing the value (it holds a password).</summary>
+    [Theory]
+    [InlineData("Host=db;Database=frames;Password=hunter2-pw;Colour=blue")]   // unknown keyword
+    [InlineData("Host=db;Port=eighty;Password=hunter2-pw")]                    // a value of the wrong type
+    [InlineData("Database=frames;Username=frames;Password=hunter2-pw")]        // no host
+    [InlineData("hunter2-pw")]                                                  // not a connection string at all
+    public async Task ABadPostgresSettingIsRefusedByNameWithoutItsValue(string value)
+    {
+        var configuration = Settings(("FRAMES_POSTGRES", value));
+        var failure = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => FramesOptions.From(configuration));
+        Assert.Contains("FRAMES_POSTGRES", failure.Message);
+        Assert.DoesNotContain("hunter2", failure.Message);
+
+        var stderr = new StringWriter();
+        Assert.Equal(1, await Cli.CommandLine.RunAsync(["datasets"], new StringWriter(), stderr, configuration));
+        Assert.Contains("FRAMES_POSTGRES", stderr.ToString());
+        Assert.DoesNotContain("hunter2", stderr.ToString());
+    }
+
     [Fact]
     public async Task AChunkSizeThatOverflowsWithTheWidthIsAUsageError()
     {

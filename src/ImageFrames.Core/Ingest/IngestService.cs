@@ -52,7 +52,7 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
             return Finish(IngestStatus.Rejected, null, e.Message);
         }
         // Checked again when publishing (another source may get there first); here it spares reading the file.
-        if (sameSourceOnly && store.FindDataset(id) is { } existing && existing.SourceName != sourceName)
+        if (sameSourceOnly && FindOrFail(id) is { } existing && existing.SourceName != sourceName)
             return Finish(IngestStatus.Rejected, null, SourceConflict(existing.SourceName));
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -166,6 +166,19 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
         var download = await blob.DownloadStreamingAsync(cancellationToken: ct).ConfigureAwait(false);
         await using var content = download.Value.Content;
         return await IngestAsync(content, null, $"{blob.BlobContainerName}/{blob.Name}", ct: ct, sameSourceOnly: true).ConfigureAwait(false);
+    }
+
+    /// <summary>A database that cannot be read fails the ingest like any later database fault: worth a retry.</summary>
+    private DatasetInfo? FindOrFail(string id)
+    {
+        try
+        {
+            return store.FindDataset(id);
+        }
+        catch (Exception e) when (FrameStore.IsDatabaseFailure(e))
+        {
+            throw new IngestFailedException(id, e);
+        }
     }
 
     /// <summary>The writer thread: opens the version (handed to <paramref name="opened"/> at once, so the caller
