@@ -40,6 +40,10 @@ public abstract class FrameStore : IDisposable
     /// <summary>A write transaction: SQLite takes its one write lock at once, so it never has to upgrade.</summary>
     internal abstract DbTransaction BeginWrite(DbConnection connection);
 
+    /// <summary>A write transaction for one batch of an unpublished version: nobody reads it, and if it is lost
+    /// in a crash the ingest fails anyway, so it need not wait for its commit to reach the disk.</summary>
+    internal virtual DbTransaction BeginBatch(DbConnection connection) => BeginWrite(connection);
+
     /// <summary>A read transaction whose statements all see one snapshot.</summary>
     internal abstract DbTransaction BeginRead(DbConnection connection);
 
@@ -172,9 +176,7 @@ public abstract class FrameStore : IDisposable
     {
         using var connection = Open();
         using var tx = BeginRead(connection);
-        var dataset = FindDataset(connection, tx, datasetId);
-        if (dataset is null) return null;
-        var (start, end) = Locate(connection, tx, dataset.Version, 0, range);
+        if (FindAndLocate(connection, tx, datasetId, range) is not var (dataset, start, end)) return null;
         var total = end - start;
         var take = total > maxTotal ? 0 : Math.Max(0, Math.Min(limit, total - offset));
         var window = ReadRows(connection, tx, dataset, 0, start + offset, take, total);
@@ -192,9 +194,7 @@ public abstract class FrameStore : IDisposable
     {
         using var connection = Open();
         using var tx = BeginRead(connection);
-        var dataset = FindDataset(connection, tx, datasetId);
-        if (dataset is null) return null;
-        var (baseStart, baseEnd) = Locate(connection, tx, dataset.Version, 0, range);
+        if (FindAndLocate(connection, tx, datasetId, range) is not var (dataset, baseStart, baseEnd)) return null;
         var (level, start, end) = (0, baseStart, baseEnd);
         for (var candidate = LevelCount(connection, tx, dataset.Version) - 1; candidate > 0; candidate--)
         {
@@ -220,13 +220,11 @@ public abstract class FrameStore : IDisposable
         try
         {
             var tx = BeginRead(connection);
-            var dataset = FindDataset(connection, tx, datasetId);
-            if (dataset is null)
+            if (FindAndLocate(connection, tx, datasetId, range) is not var (dataset, start, end))
             {
                 connection.Dispose();
                 return null;
             }
-            var (start, end) = Locate(connection, tx, dataset.Version, 0, range);
             return new FrameStream(this, connection, tx, dataset, start, end);
         }
         catch
@@ -255,26 +253,60 @@ public abstract class FrameStore : IDisposable
         return Convert.ToInt32(command.ExecuteScalar());
     }
 
-    /// <summary>Rows <c>[Start, End)</c> of a level whose depths lie in the range: two index seeks and two binary
-    /// searches, whatever the dataset's size.</summary>
+    /// <summary>Rows <c>[Start, End)</c> of a level whose depths lie in the range, in one round trip: the level's
+    /// row count and the chunk holding each bound (two index seeks), then a binary search in each chunk's depths,
+    /// whatever the dataset's size.</summary>
     private static (int Start, int End) Locate(DbConnection connection, DbTransaction tx, long version, int level, DepthRange range)
     {
-        using var rows = connection.Command("SELECT row_count FROM levels WHERE version = @v AND level = @l", tx).With("@v", version).With("@l", level);
-        var levelRows = Convert.ToInt32(rows.ExecuteScalar() ?? 0);
-        var start = range.Min is { } min ? FirstRowAbove(connection, tx, version, level, min, inclusive: true, levelRows) : 0;
-        var end = range.Max is { } max ? FirstRowAbove(connection, tx, version, level, max, inclusive: false, levelRows) : levelRows;
+        using var command = connection.Command(LocateSql("@v"), tx).With("@v", version).With("@l", level);
+        using var reader = WithBounds(command, range).ExecuteReader();
+        return ReadLocation(reader, range);
+    }
+
+    /// <summary>The visible version of a dataset and its level-0 rows in the range, in one round trip (two
+    /// statements sent together); null when there is no such dataset.</summary>
+    private (DatasetInfo Dataset, int Start, int End)? FindAndLocate(DbConnection connection, DbTransaction tx, string id, DepthRange range)
+    {
+        using var command = connection.Command(
+                $"SELECT {DatasetColumns} FROM datasets WHERE id = @id; {LocateSql("(SELECT version FROM datasets WHERE id = @id)")}", tx)
+            .With("@id", id).With("@l", 0);
+        using var reader = WithBounds(command, range).ExecuteReader();
+        if (!reader.Read()) return null;
+        var dataset = ReadDataset(reader);
+        reader.NextResult();
+        var (start, end) = ReadLocation(reader, range);
+        return (dataset, start, end);
+    }
+
+    private static string LocateSql(string version) => $"""
+        SELECT (SELECT row_count FROM levels WHERE version = {version} AND level = @l), lo.first_row, lo.depths, hi.first_row, hi.depths
+        FROM (SELECT 1) AS one
+        LEFT JOIN (SELECT first_row, depths FROM chunks WHERE version = {version} AND level = @l AND depth_max >= @min ORDER BY depth_max LIMIT 1) AS lo ON true
+        LEFT JOIN (SELECT first_row, depths FROM chunks WHERE version = {version} AND level = @l AND depth_max > @max ORDER BY depth_max LIMIT 1) AS hi ON true
+        """;
+
+    private static DbCommand WithBounds(DbCommand command, DepthRange range)
+    {
+        command.Add("@min", DbType.Double, range.Min);
+        command.Add("@max", DbType.Double, range.Max);
+        return command;
+    }
+
+    private static (int Start, int End) ReadLocation(DbDataReader reader, DepthRange range)
+    {
+        reader.Read();
+        var levelRows = reader.IsDBNull(0) ? 0 : reader.GetInt32(0);
+        var start = range.Min is { } min ? FirstRowAbove(reader, 1, min, inclusive: true, levelRows) : 0;
+        var end = range.Max is { } max ? FirstRowAbove(reader, 3, max, inclusive: false, levelRows) : levelRows;
         return (start, Math.Max(start, end));
     }
 
-    /// <summary>The index of the first row whose depth is ≥ (inclusive) or > the bound; the level's row count when none is.</summary>
-    private static int FirstRowAbove(DbConnection connection, DbTransaction tx, long version, int level, double bound, bool inclusive, int levelRows)
+    /// <summary>The index of the first row whose depth is ≥ (inclusive) or > the bound, from the chunk in columns
+    /// <c>column</c> (first row) and <c>column + 1</c> (depths); the level's row count when no chunk has one.</summary>
+    private static int FirstRowAbove(DbDataReader reader, int column, double bound, bool inclusive, int levelRows)
     {
-        using var command = connection.Command(
-                $"SELECT first_row, depths FROM chunks WHERE version = @v AND level = @l AND depth_max {(inclusive ? ">=" : ">")} @b ORDER BY depth_max LIMIT 1", tx)
-            .With("@v", version).With("@l", level).With("@b", bound);
-        using var reader = command.ExecuteReader();
-        if (!reader.Read()) return levelRows;
-        var depths = Chunks.Depths(reader.GetFieldValue<byte[]>(1));
+        if (reader.IsDBNull(column)) return levelRows;
+        var depths = Chunks.Depths(reader.GetFieldValue<byte[]>(column + 1));
         int lo = 0, hi = depths.Length; // first index in [lo, hi) above the bound
         while (lo < hi)
         {
@@ -282,7 +314,7 @@ public abstract class FrameStore : IDisposable
             if (inclusive ? depths[mid] >= bound : depths[mid] > bound) hi = mid;
             else lo = mid + 1;
         }
-        return reader.GetInt32(0) + lo;
+        return reader.GetInt32(column) + lo;
     }
 
     /// <summary>Rows <c>[from, from + count)</c> of a level as one window.</summary>

@@ -93,10 +93,11 @@ public sealed class IngestWriter : IDisposable
         Commit(tx);
     }
 
-    /// <summary>Opens a batch's write transaction, renewing the heartbeat; fails if the ingest was given up on.</summary>
-    private DbTransaction Begin()
+    /// <summary>Opens a batch's write transaction (or, <paramref name="publishing"/>, the publish's durable one),
+    /// renewing the heartbeat; fails if the ingest was given up on.</summary>
+    private DbTransaction Begin(bool publishing = false)
     {
-        _tx = _store.BeginWrite(_connection);
+        _tx = publishing ? _store.BeginWrite(_connection) : _store.BeginBatch(_connection);
         _heartbeat.Transaction = _tx;
         _now.Value = _store.TimeValue(DateTimeOffset.UtcNow);
         if (_heartbeat.ExecuteNonQuery() > 0) return _tx;
@@ -185,7 +186,7 @@ public sealed class IngestWriter : IDisposable
     {
         if (_staging) ChunkStagedRows();
         bool published;
-        using (var tx = Begin())
+        using (var tx = Begin(publishing: true))
         {
             var levels = _levels.Finish();
             FlushChunks();

@@ -53,6 +53,15 @@ public sealed class PostgresFrameStore : FrameStore
 
     internal override DbTransaction BeginWrite(DbConnection connection) => ((NpgsqlConnection)connection).BeginTransaction(IsolationLevel.ReadCommitted);
 
+    /// <summary>Batches commit asynchronously (the WAL writer flushes them within a fraction of a second); the
+    /// publish that makes them visible is an ordinary, durable commit.</summary>
+    internal override DbTransaction BeginBatch(DbConnection connection)
+    {
+        var tx = BeginWrite(connection);
+        connection.Execute("SET LOCAL synchronous_commit = off", tx);
+        return tx;
+    }
+
     internal override DbTransaction BeginRead(DbConnection connection) => ((NpgsqlConnection)connection).BeginTransaction(IsolationLevel.RepeatableRead);
 
     /// <summary>Held until the transaction ends; the key is the dataset id's 64-bit hash (a collision only serialises two datasets).</summary>

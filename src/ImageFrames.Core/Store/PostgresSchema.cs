@@ -66,6 +66,9 @@ internal static class PostgresSchema
         -- line uncompressed, substring() reads just the pages a window needs.
         ALTER TABLE chunks ALTER COLUMN depths SET STORAGE EXTERNAL, ALTER COLUMN lines SET STORAGE EXTERNAL,
             ALTER COLUMN pixels SET STORAGE EXTERNAL;
+        -- Versions come and go in bulk, so the space a purge frees is soon reused; truncating it away would make
+        -- vacuum take an exclusive lock that stalls every reader of the table meanwhile.
+        ALTER TABLE chunks SET (vacuum_truncate = false, toast.vacuum_truncate = false);
         CREATE TABLE levels (
             version    bigint NOT NULL,
             level      integer NOT NULL,
