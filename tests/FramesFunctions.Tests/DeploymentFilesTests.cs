@@ -140,6 +140,20 @@ public sealed class DeploymentFilesTests
         }
     }
 
+    /// <summary>Azurite has no Event Grid: locally and in compose the polling trigger runs and the Event Grid one
+    /// is off (the Bicep does the opposite, see <see cref="InfrastructureTests"/>).</summary>
+    [Fact]
+    public void LocallyThePollingBlobTriggerRunsAndTheEventGridOneIsOff()
+    {
+        var example = JsonDocument.Parse(Read("local.settings.example.json")).RootElement.GetProperty("Values");
+        var compose = Environment(Map(Map(Compose(), "services"), "functions"));
+        foreach (var (function, disabled) in new[] { ("IngestBlob", "false"), ("IngestBlobEventGrid", "true") })
+        {
+            Assert.Equal(disabled, example.GetProperty($"AzureWebJobs.{function}.Disabled").GetString());
+            Assert.Equal(disabled, compose[$"AzureWebJobs.{function}.Disabled"]);
+        }
+    }
+
     [Fact]
     public void TheOptionalUploaderUsesTheSameStorageAndContainerAsTheApp()
     {

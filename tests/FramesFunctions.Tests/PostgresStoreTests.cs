@@ -180,6 +180,53 @@ public sealed class PostgresStoreTests(PostgresFixture server)
         }
     }
 
+    /// <summary>A passwordless connection string with an identity: the password is the identity's access token,
+    /// asked for with Azure Database for PostgreSQL's scope (here a role whose password is that "token").</summary>
+    [Fact]
+    public async Task APasswordlessConnectionUsesTheIdentitysAccessToken()
+    {
+        using var db = await TempDatabase.PostgresAsync(server);
+        const string token = "eyJ0eXAiOi-fake-entra-token";
+        await using (var admin = new Npgsql.NpgsqlConnection(db.Options.PostgresConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE ROLE frames_identity LOGIN PASSWORD '{token}'; GRANT ALL ON SCHEMA public TO frames_identity", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        var passwordless = new Npgsql.NpgsqlConnectionStringBuilder(db.Options.PostgresConnectionString) { Username = "frames_identity", Password = null }.ConnectionString;
+        var credential = new RecordingCredential(token);
+        using var store = new PostgresFrameStore(new FramesOptions { PostgresConnectionString = passwordless }, credential);
+
+        Assert.Equal(0, store.CountDatasets());
+        Assert.Equal([PostgresFrameStore.EntraScope], credential.Scopes.Distinct());
+        Assert.EndsWith("(Microsoft Entra token)", store.Location);
+        // Without the identity the same string has no password to offer, and the server refuses it.
+        using var without = new PostgresFrameStore(new FramesOptions { PostgresConnectionString = passwordless });
+        Assert.ThrowsAny<Npgsql.NpgsqlException>(() => without.CountDatasets());
+    }
+
+    [Theory]
+    [InlineData("Host=frames.postgres.database.azure.com;Database=frames;Username=id-frames", null, true)]
+    [InlineData("Host=db.internal;Database=frames;Username=id-frames", "6f1c-client-id", true)]
+    [InlineData("Host=localhost;Database=frames;Username=me", null, false)]                                         // trust, peer, .pgpass
+    [InlineData("Host=frames.postgres.database.azure.com;Database=frames;Username=u;Password=p", "6f1c-client-id", false)]
+    public void EntraTokensAreUsedOnlyWithoutAPasswordAndWithAnAzureServerOrIdentity(string connectionString, string? clientId, bool expected) =>
+        Assert.Equal(expected, PostgresFrameStore.WantsEntraToken(connectionString, clientId));
+
+    private sealed class RecordingCredential(string token) : Azure.Core.TokenCredential
+    {
+        public System.Collections.Concurrent.ConcurrentBag<string> Scopes { get; } = [];
+
+        public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext context, CancellationToken ct) =>
+            GetTokenAsync(context, ct).AsTask().Result;
+
+        public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext context, CancellationToken ct)
+        {
+            foreach (var scope in context.Scopes) Scopes.Add(scope);
+            return ValueTask.FromResult(new Azure.Core.AccessToken(token, DateTimeOffset.UtcNow.AddHours(1)));
+        }
+    }
+
     private string ConnectionString(string fault, string password) => fault == "unreachable"
         ? $"Host=127.0.0.1;Port={AzuriteFixture.FreePort()};Username=postgres;Password={password};Database=frames;Timeout=3"
         : new Npgsql.NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Password = password, Timeout = 3 }.ConnectionString;

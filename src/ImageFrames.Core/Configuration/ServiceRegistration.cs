@@ -18,7 +18,7 @@ public static class ServiceRegistration
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<FramesMetrics>();
-        services.AddSingleton(sp => FrameStore.Create(sp.GetRequiredService<FramesOptions>()));
+        services.AddSingleton(sp => FrameStore.Create(sp.GetRequiredService<FramesOptions>(), PostgresCredential(sp.GetRequiredService<FramesOptions>(), configuration)));
         services.AddSingleton<IngestService>();
         services.AddSingleton<ReconcileService>();
         services.AddSingleton<Serve.ResponseCache>();
@@ -27,5 +27,18 @@ public static class ServiceRegistration
         services.AddAzureClientsCore(); // AzureComponentFactory: token credentials from configuration, as the host builds them
         services.AddSingleton(sp => StorageClient.Create(configuration, sp.GetRequiredService<AzureComponentFactory>())!);
         return services;
+    }
+
+    /// <summary>
+    /// The identity for a passwordless PostgreSQL connection string (see <see cref="PostgresFrameStore.WantsEntraToken"/>):
+    /// in Azure the app's user-assigned managed identity (<c>AZURE_CLIENT_ID</c>), on a laptop whatever
+    /// <c>DefaultAzureCredential</c> finds (<c>az login</c>, Visual Studio, environment variables). Null otherwise.
+    /// </summary>
+    private static Azure.Core.TokenCredential? PostgresCredential(FramesOptions options, IConfiguration configuration)
+    {
+        var clientId = configuration["AZURE_CLIENT_ID"];
+        if (string.IsNullOrWhiteSpace(options.PostgresConnectionString) || !PostgresFrameStore.WantsEntraToken(options.PostgresConnectionString, clientId))
+            return null;
+        return new Azure.Identity.DefaultAzureCredential(new Azure.Identity.DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });
     }
 }

@@ -16,9 +16,10 @@ public abstract class FrameStore : IDisposable
 {
     private protected FrameStore(int width) => Width = width;
 
-    /// <summary>Picks the store the settings name: PostgreSQL when <c>FRAMES_POSTGRES</c> is set, else SQLite.</summary>
-    public static FrameStore Create(FramesOptions options) =>
-        string.IsNullOrWhiteSpace(options.PostgresConnectionString) ? new SqliteFrameStore(options) : new PostgresFrameStore(options);
+    /// <summary>Picks the store the settings name: PostgreSQL when <c>FRAMES_POSTGRES</c> is set, else SQLite.
+    /// <paramref name="postgresCredential"/>: see <see cref="PostgresFrameStore(FramesOptions, Azure.Core.TokenCredential?)"/>.</summary>
+    public static FrameStore Create(FramesOptions options, Azure.Core.TokenCredential? postgresCredential = null) =>
+        string.IsNullOrWhiteSpace(options.PostgresConnectionString) ? new SqliteFrameStore(options) : new PostgresFrameStore(options, postgresCredential);
 
     /// <summary>Raised after a dataset's visible version changed (ingested or deleted) in this process.</summary>
     public event Action<string>? DatasetChanged;

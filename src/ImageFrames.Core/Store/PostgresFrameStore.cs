@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using Azure.Core;
 using ImageFrames.Configuration;
 using Npgsql;
 using NpgsqlTypes;
@@ -22,11 +23,34 @@ public sealed class PostgresFrameStore : FrameStore
     public override string Kind => "postgres";
     public override string Location { get; }
 
-    public PostgresFrameStore(FramesOptions options) : base(options.TargetWidth)
+    /// <summary>The scope of Microsoft Entra access tokens for Azure Database for PostgreSQL.</summary>
+    public const string EntraScope = "https://ossrdbms-aad.database.windows.net/.default";
+
+    /// <param name="credential">When the connection string has no password, the identity whose Entra access
+    /// tokens are the password (passwordless Azure Database for PostgreSQL); tokens last an hour or more, and a
+    /// new one is fetched every 45 minutes (after a failure, every 10 seconds) so none expires in use.</param>
+    public PostgresFrameStore(FramesOptions options, TokenCredential? credential = null) : base(options.TargetWidth)
     {
         var builder = new NpgsqlDataSourceBuilder(options.PostgresConnectionString);
         Location = Describe(builder.ConnectionStringBuilder);
+        if (credential is not null && string.IsNullOrEmpty(builder.ConnectionStringBuilder.Password))
+        {
+            builder.UsePeriodicPasswordProvider(
+                async (_, ct) => (await credential.GetTokenAsync(new TokenRequestContext([EntraScope]), ct).ConfigureAwait(false)).Token,
+                successRefreshInterval: TimeSpan.FromMinutes(45), failureRefreshInterval: TimeSpan.FromSeconds(10));
+            Location += " (Microsoft Entra token)";
+        }
         _dataSource = builder.Build();
+    }
+
+    /// <summary>Whether a connection string asks for Entra tokens: no password, and a server in Azure Database for
+    /// PostgreSQL or a managed identity named by <c>AZURE_CLIENT_ID</c>. Elsewhere a missing password means the
+    /// server needs none (trust, peer, a <c>.pgpass</c> file).</summary>
+    public static bool WantsEntraToken(string connectionString, string? azureClientId)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return string.IsNullOrEmpty(builder.Password)
+               && (builder.Host?.EndsWith(".postgres.database.azure.com", StringComparison.OrdinalIgnoreCase) == true || !string.IsNullOrEmpty(azureClientId));
     }
 
     /// <summary>Host, port, database and user: what a message may show of a connection string (never its password).</summary>
