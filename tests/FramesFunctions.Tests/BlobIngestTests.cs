@@ -27,6 +27,36 @@ public sealed class BlobIngestTests(AzuriteFixture azurite) : IDisposable
         return blob;
     }
 
+    /// <summary>
+    /// The Event Grid-sourced trigger, fed as the blobs extension feeds it: a BlobCreated event (Event Grid's
+    /// schema, as a storage account sends it) names a blob by URL; the extension binds that blob and calls the
+    /// function. Both triggers watch the same container path and run the same ingest.
+    /// </summary>
+    [Fact]
+    public async Task ABlobCreatedEventIngestsTheBlobItNames()
+    {
+        var blob = await UploadAsync("well-12.csv", Encoding.UTF8.GetBytes(Csv.Of(200, ("1", 1), ("2", 2))));
+        var recorded = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Data", "blob-created-event.json")))!;
+        var notification = recorded[0]!;
+        Assert.Equal("Microsoft.Storage.BlobCreated", (string?)notification["eventType"]);
+        notification["data"]!["url"] = blob.Uri.ToString(); // this test's account (Azurite) instead of the recorded one
+
+        var named = new BlobUriBuilder(new Uri((string)notification["data"]!["url"]!));
+        var bound = azurite.Blobs.GetBlobContainerClient(named.BlobContainerName).GetBlobClient(named.BlobName);
+        await new IngestBlobFunction(_db.Ingest).RunFromEventGrid(bound, default);
+
+        Assert.Equal(2, _db.Store.FindDataset("well-12")!.RowCount);
+        Assert.Equal($"{_db.Options.InputContainer}/well-12.csv", _db.Store.FindDataset("well-12")!.SourceName);
+
+        var functions = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata"))).RootElement.EnumerateArray()
+            .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("bindings")[0]);
+        var (polling, eventGrid) = (functions[IngestBlobFunction.Polling], functions[IngestBlobFunction.EventGrid]);
+        Assert.Equal(("blobTrigger", "blobTrigger"), (polling.GetProperty("type").GetString(), eventGrid.GetProperty("type").GetString()));
+        Assert.Equal(polling.GetProperty("path").GetString(), eventGrid.GetProperty("path").GetString());
+        Assert.Equal("EventGrid", eventGrid.GetProperty("source").GetString());
+        Assert.False(polling.TryGetProperty("source", out var source) && source.GetString() == "EventGrid");
+    }
+
     [Fact]
     public async Task TheStartupInitializerCreatesTheInputContainer()
     {

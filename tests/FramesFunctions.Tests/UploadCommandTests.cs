@@ -1,3 +1,4 @@
+using System.Text;
 using Azure.Storage.Blobs;
 using ImageFrames.Functions;
 using Microsoft.Extensions.Configuration;
@@ -63,6 +64,64 @@ public sealed class UploadCommandTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains("ingested: dataset 'well-7', 3 rows", stdout.ToString());
         await ingesting;
         listener.Stop();
+    }
+
+    /// <summary>
+    /// <c>upload --event-grid</c> against a stand-in Functions host that answers as the real one does: its admin
+    /// API hands out the blobs extension's key to the master key, and its webhook, given that key and a BlobCreated
+    /// notification, binds the blob the event names and runs the Event Grid-sourced function on it.
+    /// </summary>
+    [Fact]
+    public async Task UploadWithEventGridDeliversBlobCreatedToTheHostsWebhook()
+    {
+        var file = Path.Combine(_db.Folder, "well-9.csv");
+        await File.WriteAllTextAsync(file, Csv.Of(200, ("1", 1), ("2", 2)));
+        const string masterKey = "master-key-for-the-test", webhookKey = "blobs-extension-key";
+        var requests = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Net.HttpListener();
+        var host = $"http://127.0.0.1:{AzuriteFixture.FreePort()}/";
+        listener.Prefixes.Add(host);
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                System.Net.HttpListenerContext context;
+                try { context = await listener.GetContextAsync(); } catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException) { return; }
+                var request = context.Request;
+                requests.Enqueue($"{request.HttpMethod} {request.Url!.PathAndQuery}");
+                if (request.Url.AbsolutePath == "/admin/host/systemkeys/blobs_extension")
+                {
+                    context.Response.StatusCode = request.Headers["x-functions-key"] == masterKey ? 200 : 401;
+                    await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes($$"""{"name":"blobs_extension","value":"{{webhookKey}}"}"""));
+                }
+                else if (request.Url.AbsolutePath == "/runtime/webhooks/blobs" && request.QueryString["code"] == webhookKey
+                         && request.QueryString["functionName"] == "Host.Functions." + IngestBlobFunction.EventGrid && request.Headers["aeg-event-type"] == "Notification")
+                {
+                    var notification = System.Text.Json.JsonDocument.Parse(request.InputStream).RootElement[0];
+                    Assert.Equal("Microsoft.Storage.BlobCreated", notification.GetProperty("eventType").GetString());
+                    Assert.Equal($"/blobServices/default/containers/{_db.Options.InputContainer}/blobs/well-9.csv", notification.GetProperty("subject").GetString());
+                    var named = new BlobUriBuilder(new Uri(notification.GetProperty("data").GetProperty("url").GetString()!));
+                    await new IngestBlobFunction(_db.Ingest).RunFromEventGrid(azurite.Blobs.GetBlobContainerClient(named.BlobContainerName).GetBlobClient(named.BlobName), default);
+                    context.Response.StatusCode = 202;
+                }
+                else context.Response.StatusCode = 404;
+                context.Response.Close();
+            }
+        });
+
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var exit = await Cli.CommandLine.RunAsync(["upload", file, "--event-grid", host, "--master-key", masterKey], stdout, stderr, Settings());
+        var refused = await Cli.CommandLine.RunAsync(["upload", file, "--event-grid", host], new StringWriter(), stderr, Settings());
+        listener.Stop();
+        await serving;
+
+        Assert.True(exit == 0, stderr.ToString());
+        Assert.Contains($"delivered BlobCreated for {_db.Options.InputContainer}/well-9.csv", stdout.ToString());
+        Assert.Equal(2, _db.Store.FindDataset("well-9")!.RowCount);
+        Assert.Equal(2, refused); // no master key: a usage error that says which option is missing
+        Assert.Contains("--master-key", stderr.ToString());
+        Assert.Contains(requests, r => r.StartsWith("POST /runtime/webhooks/blobs?functionName=Host.Functions.IngestBlobEventGrid&code=" + webhookKey));
     }
 
     [Fact]

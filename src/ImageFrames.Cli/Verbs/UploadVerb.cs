@@ -9,7 +9,9 @@ using Microsoft.Extensions.Azure;
 namespace ImageFrames.Cli.Verbs;
 
 /// <summary><c>frames upload FILE</c>: puts a CSV into the input container, so nobody needs another tool to try
-/// the blob trigger; with <c>--wait</c>, asks the running app until the dataset holds exactly this file.</summary>
+/// the blob trigger; with <c>--event-grid</c>, then delivers the BlobCreated event Event Grid would send to a
+/// local Functions host (Azurite sends none); with <c>--wait</c>, asks the running app until the dataset holds
+/// exactly this file.</summary>
 public static class UploadVerb
 {
     public static Command Create(CliContext cli)
@@ -25,8 +27,19 @@ public static class UploadVerb
             CustomParser = CliOptions.ParseHttpUrl,
         };
         var timeout = CliOptions.WholeNumber("--timeout", "seconds --wait waits", 1, 86_400);
+        var eventGrid = new Option<Uri?>("--event-grid")
+        {
+            Description = "after uploading, deliver the blob's BlobCreated event to this Functions host's IngestBlobEventGrid webhook (e.g. http://localhost:7071)",
+            HelpName = "HOST_URL",
+            CustomParser = CliOptions.ParseHttpUrl,
+        };
+        var masterKey = new Option<string?>("--master-key")
+        {
+            Description = "the host's master key, to read the blobs extension's webhook key from its admin API (--event-grid)",
+            HelpName = "KEY",
+        };
         var command = new Command("upload", "Upload a CSV to the input container that the blob trigger watches " +
-                                            $"({StorageClient.Section}, FRAMES_INPUT_CONTAINER).") { file, name, wait, api, timeout };
+                                            $"({StorageClient.Section}, FRAMES_INPUT_CONTAINER).") { file, name, wait, api, timeout, eventGrid, masterKey };
         command.SetAction(async (parsed, ct) =>
         {
             var source = parsed.GetValue(file)!;
@@ -35,8 +48,14 @@ public static class UploadVerb
             var blobName = parsed.GetValue(name) ?? source.Name;
             var container = blobs.GetBlobContainerClient(cli.Get<FramesOptions>().InputContainer);
             await container.CreateIfNotExistsAsync(cancellationToken: ct);
-            await container.GetBlobClient(blobName).UploadAsync(source.FullName, overwrite: true, ct);
+            var blob = container.GetBlobClient(blobName);
+            var uploaded = await blob.UploadAsync(source.FullName, overwrite: true, ct);
             await cli.Console.Out.WriteLineAsync($"uploaded {source} to {container.Name}/{blobName}");
+            if (parsed.GetValue(eventGrid) is { } host)
+            {
+                await BlobCreatedEvent.DeliverAsync(host, parsed.GetValue(masterKey), blob, source.Length, uploaded.Value.ETag.ToString(), ct);
+                await cli.Console.Out.WriteLineAsync($"delivered BlobCreated for {container.Name}/{blobName} to {host}");
+            }
             return parsed.GetValue(wait)
                 ? await WaitForIngestAsync(cli, source, DatasetId.FromFileName(blobName), parsed.GetValue(api)!, parsed.GetValue(timeout) ?? 120, ct)
                 : CommandLine.Ok;
