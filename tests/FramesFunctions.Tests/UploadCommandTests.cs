@@ -31,22 +31,14 @@ public sealed class UploadCommandTests(AzuriteFixture azurite) : IDisposable
         // Stands in for the running app: an HTTP endpoint backed by the real route code, and the blob
         // function run on the uploaded blob once it appears.
         using var http = new HttpHarness(o => o.DatabasePath = _db.Options.DatabasePath);
-        using var listener = new System.Net.HttpListener();
-        var prefix = $"http://127.0.0.1:{AzuriteFixture.FreePort()}/api/";
-        listener.Prefixes.Add(prefix);
-        listener.Start();
-        var serving = Task.Run(async () =>
+        await using var app = new StandInServer("/api/", async context =>
         {
-            while (listener.IsListening)
-            {
-                var context = await listener.GetContextAsync();
-                var id = context.Request.Url!.AbsolutePath.Split('/')[^1];
-                var answer = await HttpHarness.SendAsync(HttpHarness.Request(), http.Functions.GetDataset(HttpHarness.Request(), id));
-                context.Response.StatusCode = answer.Status;
-                await context.Response.OutputStream.WriteAsync(answer.Body);
-                context.Response.Close();
-            }
+            var id = context.Request.Url!.AbsolutePath.Split('/')[^1];
+            var answer = await HttpHarness.SendAsync(HttpHarness.Request(), http.Functions.GetDataset(HttpHarness.Request(), id));
+            context.Response.StatusCode = answer.Status;
+            await context.Response.OutputStream.WriteAsync(answer.Body);
         });
+        var prefix = app.Url;
         var ingesting = Task.Run(async () =>
         {
             var container = azurite.Blobs.GetBlobContainerClient(_db.Options.InputContainer);
@@ -63,7 +55,6 @@ public sealed class UploadCommandTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains($"uploaded {file} to {_db.Options.InputContainer}/well-7.csv", stdout.ToString());
         Assert.Contains("ingested: dataset 'well-7', 3 rows", stdout.ToString());
         await ingesting;
-        listener.Stop();
     }
 
     /// <summary>
@@ -78,43 +69,32 @@ public sealed class UploadCommandTests(AzuriteFixture azurite) : IDisposable
         await File.WriteAllTextAsync(file, Csv.Of(200, ("1", 1), ("2", 2)));
         const string masterKey = "master-key-for-the-test", webhookKey = "blobs-extension-key";
         var requests = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using var listener = new System.Net.HttpListener();
-        var host = $"http://127.0.0.1:{AzuriteFixture.FreePort()}/";
-        listener.Prefixes.Add(host);
-        listener.Start();
-        var serving = Task.Run(async () =>
+        await using var functionsHost = new StandInServer("/", async context =>
         {
-            while (listener.IsListening)
+            var request = context.Request;
+            requests.Enqueue($"{request.HttpMethod} {request.Url!.PathAndQuery}");
+            if (request.Url.AbsolutePath == "/admin/host/systemkeys/blobs_extension")
             {
-                System.Net.HttpListenerContext context;
-                try { context = await listener.GetContextAsync(); } catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException) { return; }
-                var request = context.Request;
-                requests.Enqueue($"{request.HttpMethod} {request.Url!.PathAndQuery}");
-                if (request.Url.AbsolutePath == "/admin/host/systemkeys/blobs_extension")
-                {
-                    context.Response.StatusCode = request.Headers["x-functions-key"] == masterKey ? 200 : 401;
-                    await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes($$"""{"name":"blobs_extension","value":"{{webhookKey}}"}"""));
-                }
-                else if (request.Url.AbsolutePath == "/runtime/webhooks/blobs" && request.QueryString["code"] == webhookKey
-                         && request.QueryString["functionName"] == "Host.Functions." + IngestBlobFunction.EventGrid && request.Headers["aeg-event-type"] == "Notification")
-                {
-                    var notification = System.Text.Json.JsonDocument.Parse(request.InputStream).RootElement[0];
-                    Assert.Equal("Microsoft.Storage.BlobCreated", notification.GetProperty("eventType").GetString());
-                    Assert.Equal($"/blobServices/default/containers/{_db.Options.InputContainer}/blobs/well-9.csv", notification.GetProperty("subject").GetString());
-                    var named = new BlobUriBuilder(new Uri(notification.GetProperty("data").GetProperty("url").GetString()!));
-                    await new IngestBlobFunction(_db.Ingest).RunFromEventGrid(azurite.Blobs.GetBlobContainerClient(named.BlobContainerName).GetBlobClient(named.BlobName), default);
-                    context.Response.StatusCode = 202;
-                }
-                else context.Response.StatusCode = 404;
-                context.Response.Close();
+                context.Response.StatusCode = request.Headers["x-functions-key"] == masterKey ? 200 : 401;
+                await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes($$"""{"name":"blobs_extension","value":"{{webhookKey}}"}"""));
             }
+            else if (request.Url.AbsolutePath == "/runtime/webhooks/blobs" && request.QueryString["code"] == webhookKey
+                     && request.QueryString["functionName"] == "Host.Functions." + IngestBlobFunction.EventGrid && request.Headers["aeg-event-type"] == "Notification")
+            {
+                var notification = System.Text.Json.JsonDocument.Parse(request.InputStream).RootElement[0];
+                Assert.Equal("Microsoft.Storage.BlobCreated", notification.GetProperty("eventType").GetString());
+                Assert.Equal($"/blobServices/default/containers/{_db.Options.InputContainer}/blobs/well-9.csv", notification.GetProperty("subject").GetString());
+                var named = new BlobUriBuilder(new Uri(notification.GetProperty("data").GetProperty("url").GetString()!));
+                await new IngestBlobFunction(_db.Ingest).RunFromEventGrid(azurite.Blobs.GetBlobContainerClient(named.BlobContainerName).GetBlobClient(named.BlobName), default);
+                context.Response.StatusCode = 202;
+            }
+            else context.Response.StatusCode = 404;
         });
+        var host = functionsHost.Url;
 
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
         var exit = await Cli.CommandLine.RunAsync(["upload", file, "--event-grid", host, "--master-key", masterKey], stdout, stderr, Settings());
         var refused = await Cli.CommandLine.RunAsync(["upload", file, "--event-grid", host], new StringWriter(), stderr, Settings());
-        listener.Stop();
-        await serving;
 
         Assert.True(exit == 0, stderr.ToString());
         Assert.Contains($"delivered BlobCreated for {_db.Options.InputContainer}/well-9.csv", stdout.ToString());
