@@ -294,6 +294,25 @@ public sealed class StoreContractTests(PostgresFixture server)
         Assert.Equal(3L, db.StoredRows());
     }
 
+    /// <summary>A request reads the version it resolved (its cache key's); once another ingest has replaced and
+    /// purged that version, the read says so (null) instead of answering empty, and the caller resolves again.</summary>
+    [Theory, MemberData(nameof(Stores))]
+    public async Task AReadOfAReplacedVersionSaysItIsGone(string store)
+    {
+        using var db = await OpenAsync(store);
+        await db.IngestTextAsync(Csv.Of(150, ("1", 1), ("2", 1)), "moving");
+        var first = db.Store.FindDataset("moving")!;
+        Assert.Equal([1.0, 2.0], db.Store.ReadVersion(first, DepthRange.All, 10, 0)!.Depths.ToArray());
+
+        await db.IngestTextAsync(Csv.Of(150, ("5", 2), ("6", 2), ("7", 2)), "moving");
+        var second = db.Store.FindDataset("moving")!;
+
+        Assert.Null(db.Store.ReadVersion(first, DepthRange.All, 10, 0));
+        Assert.Null(db.Store.ReadVersion(first, new DepthRange(100, 200), 10, 0)); // even where the old version had no rows
+        Assert.Equal([5.0, 6.0, 7.0], db.Store.ReadVersion(second, DepthRange.All, 10, 0)!.Depths.ToArray());
+        Assert.Equal(0, db.Store.ReadVersion(second, new DepthRange(100, 200), 10, 0)!.Total);
+    }
+
     /// <summary>Instances that start at once against a new database all find the schema ready; it was created once.</summary>
     [Theory, MemberData(nameof(Stores))]
     public async Task InstancesStartingTogetherCreateTheSchemaOnce(string store)

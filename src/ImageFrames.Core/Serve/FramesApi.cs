@@ -74,17 +74,27 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         var rescale = ReadRescale(q);
         var map = mapText is null ? null : ResolveMap(q, mapText);
         if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
-        if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
 
-        var key = $"frames|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{limit}|{offset}|{mapText}|{rescale}";
-        return cache.GetOrAdd(dataset.Id, key, () =>
+        // The version read here keys the cache and is the one whose rows are read, so an answer always matches its
+        // key and ETag. Should another instance replace and purge it in between, resolve again.
+        for (var attempt = 1; ; attempt++)
         {
-            var window = store.ReadFrames(dataset.Id, range, limit, offset);
-            if (window is null) return UnknownDataset(dataset.Id);
-            var body = FramesJson.Write(window, new FramesJson.Page(range, limit, offset, map?.Name, map?.Table(rescale)));
-            return new ApiResponse(200, "application/json", body) { ETag = ETagFor(key) };
-        });
+            if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
+            var key = $"frames|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{limit}|{offset}|{mapText}|{rescale}";
+            var response = cache.GetOrAdd(dataset.Id, key, () =>
+            {
+                if (store.ReadVersion(dataset, range, limit, offset) is not { } window) return VersionGone;
+                var body = FramesJson.Write(window, new FramesJson.Page(range, limit, offset, map?.Name, map?.Table(rescale)));
+                return new ApiResponse(200, "application/json", body) { ETag = ETagFor(key) };
+            });
+            if (!ReferenceEquals(response, VersionGone)) return response;
+            if (attempt == 3) return ApiResponse.Problem(503, "Dataset changing", $"dataset '{dataset.Id}' was replaced three times while being read; retry") with
+                { Headers = new Dictionary<string, string> { ["Retry-After"] = "1" } };
+        }
     }
+
+    /// <summary>Marks a read of a version that was replaced meanwhile (never cached: not a 200).</summary>
+    private static readonly ApiResponse VersionGone = new(409, "application/json", []);
 
     public ApiResponse FramesImage(IQueryCollection query)
     {

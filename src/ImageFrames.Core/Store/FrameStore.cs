@@ -48,6 +48,10 @@ public abstract class FrameStore : IDisposable
     /// <summary>A read transaction whose statements all see one snapshot.</summary>
     internal abstract DbTransaction BeginRead(DbConnection connection);
 
+    /// <summary>What a read of one known version runs in: its rows never change, so a server needs no snapshot
+    /// (null: each statement on its own, no BEGIN or COMMIT round trips); SQLite's snapshot costs nothing.</summary>
+    internal virtual DbTransaction? BeginVersionRead(DbConnection connection) => BeginRead(connection);
+
     /// <summary>Serialises the publishes and deletes of one dataset (SQLite's write lock already does).</summary>
     internal virtual void LockDataset(DbConnection connection, DbTransaction tx, string datasetId) { }
 
@@ -66,7 +70,7 @@ public abstract class FrameStore : IDisposable
     internal abstract void WriteChunks(DbConnection connection, DbTransaction tx, long version, IReadOnlyList<Chunk> chunks);
 
     /// <summary>Rows <c>[from, to)</c> of a level, one page per chunk holding some, in row order: only those rows' bytes are read.</summary>
-    internal abstract IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction tx, long version, int level, int from, int to);
+    internal abstract IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction? tx, long version, int level, int from, int to);
 
     /// <summary>A driver's exception worth a retry or a 503 (the database failed), as opposed to a bug.</summary>
     public static bool IsDatabaseFailure(Exception e) => e is DbException or TimeoutException;
@@ -180,9 +184,28 @@ public abstract class FrameStore : IDisposable
         if (FindAndLocate(connection, tx, datasetId, range) is not var (dataset, start, end)) return null;
         var total = end - start;
         var take = total > maxTotal ? 0 : Math.Max(0, Math.Min(limit, total - offset));
-        var window = ReadRows(connection, tx, dataset, 0, start + offset, take, total);
+        var (window, _) = ReadRows(connection, tx, dataset, 0, start + offset, take, total);
         tx.Commit();
         return window;
+    }
+
+    /// <summary>
+    /// The frames of one version already known to the caller (the one a request resolved for its cache key), so
+    /// the answer always belongs to that version; null when it has been replaced and its rows purged meanwhile
+    /// (the caller resolves the dataset again). A version's rows never change, only disappear once it is retired:
+    /// a retired version, or rows found missing, count as gone. On a server this saves two round trips.
+    /// </summary>
+    public FrameWindow? ReadVersion(DatasetInfo dataset, DepthRange range, int limit, int offset)
+    {
+        using var connection = Open();
+        using var tx = BeginVersionRead(connection);
+        var (start, end, live) = Locate(connection, tx, dataset.Version, 0, range);
+        if (!live) return null;
+        var total = end - start;
+        var take = Math.Max(0, Math.Min(limit, total - offset));
+        var (window, read) = ReadRows(connection, tx, dataset, 0, start + offset, take, total);
+        tx?.Commit();
+        return read == take ? window : null;
     }
 
     /// <summary>
@@ -199,13 +222,13 @@ public abstract class FrameStore : IDisposable
         var (level, start, end) = (0, baseStart, baseEnd);
         for (var candidate = LevelCount(connection, tx, dataset.Version) - 1; candidate > 0; candidate--)
         {
-            var (s, e) = Locate(connection, tx, dataset.Version, candidate, range);
+            var (s, e, _) = Locate(connection, tx, dataset.Version, candidate, range);
             if (e - s < height) continue;
             (level, start, end) = (candidate, s, e);
             break;
         }
         var total = end - start;
-        var window = ReadRows(connection, tx, dataset, level, start, total > maxRows ? 0 : total, total);
+        var (window, _) = ReadRows(connection, tx, dataset, level, start, total > maxRows ? 0 : total, total);
         tx.Commit();
         return (window, level, baseEnd - baseStart);
     }
@@ -257,7 +280,7 @@ public abstract class FrameStore : IDisposable
     /// <summary>Rows <c>[Start, End)</c> of a level whose depths lie in the range, in one round trip: the level's
     /// row count and the chunk holding each bound (two index seeks), then a binary search in each chunk's depths,
     /// whatever the dataset's size.</summary>
-    private static (int Start, int End) Locate(DbConnection connection, DbTransaction tx, long version, int level, DepthRange range)
+    private static (int Start, int End, bool Live) Locate(DbConnection connection, DbTransaction? tx, long version, int level, DepthRange range)
     {
         using var command = connection.Command(LocateSql("@v"), tx).With("@v", version).With("@l", level);
         using var reader = WithBounds(command, range).ExecuteReader();
@@ -275,12 +298,13 @@ public abstract class FrameStore : IDisposable
         if (!reader.Read()) return null;
         var dataset = ReadDataset(reader);
         reader.NextResult();
-        var (start, end) = ReadLocation(reader, range);
+        var (start, end, _) = ReadLocation(reader, range);
         return (dataset, start, end);
     }
 
     private static string LocateSql(string version) => $"""
-        SELECT (SELECT row_count FROM levels WHERE version = {version} AND level = @l), lo.first_row, lo.depths, hi.first_row, hi.depths
+        SELECT (SELECT row_count FROM levels WHERE version = {version} AND level = @l), lo.first_row, lo.depths, hi.first_row, hi.depths,
+            (SELECT count(*) FROM retired_versions WHERE version = {version})
         FROM (SELECT 1) AS one
         LEFT JOIN (SELECT first_row, depths FROM chunks WHERE version = {version} AND level = @l AND depth_max >= @min ORDER BY depth_max LIMIT 1) AS lo ON true
         LEFT JOIN (SELECT first_row, depths FROM chunks WHERE version = {version} AND level = @l AND depth_max > @max ORDER BY depth_max LIMIT 1) AS hi ON true
@@ -293,13 +317,14 @@ public abstract class FrameStore : IDisposable
         return command;
     }
 
-    private static (int Start, int End) ReadLocation(DbDataReader reader, DepthRange range)
+    /// <summary>The rows in the range, and whether the version is live: its level exists and it is not retired.</summary>
+    private static (int Start, int End, bool Live) ReadLocation(DbDataReader reader, DepthRange range)
     {
         reader.Read();
         var levelRows = reader.IsDBNull(0) ? 0 : reader.GetInt32(0);
         var start = range.Min is { } min ? FirstRowAbove(reader, 1, min, inclusive: true, levelRows) : 0;
         var end = range.Max is { } max ? FirstRowAbove(reader, 3, max, inclusive: false, levelRows) : levelRows;
-        return (start, Math.Max(start, end));
+        return (start, Math.Max(start, end), !reader.IsDBNull(0) && Convert.ToInt64(reader.GetValue(5)) == 0);
     }
 
     /// <summary>The index of the first row whose depth is ≥ (inclusive) or > the bound, from the chunk in columns
@@ -319,18 +344,21 @@ public abstract class FrameStore : IDisposable
     }
 
     /// <summary>Rows <c>[from, from + count)</c> of a level as one window.</summary>
-    private FrameWindow ReadRows(DbConnection connection, DbTransaction tx, DatasetInfo dataset, int level, int from, int count, int total)
+    /// <summary>Rows <c>[from, from + count)</c> of a level as one window, and how many rows were found.</summary>
+    private (FrameWindow Window, int Read) ReadRows(DbConnection connection, DbTransaction? tx, DatasetInfo dataset, int level, int from, int count, int total)
     {
         var depths = new double[count];
         var pixels = new byte[count * dataset.Width];
+        var read = 0;
         if (count > 0)
             foreach (var page in ReadPages(connection, tx, dataset.Version, level, from, from + count))
             {
                 var at = page.Row - from;
                 page.Depths.CopyTo(depths.AsSpan(at));
                 page.Pixels.CopyTo(pixels.AsSpan(at * dataset.Width));
+                read += page.Depths.Length;
             }
-        return new FrameWindow(dataset, total, depths, pixels, count);
+        return (new FrameWindow(dataset, total, depths, pixels, count), read);
     }
 
     /// <summary>The chunk bounds a read of rows <c>[from, to)</c> starts from: chunks start at multiples of <see cref="Chunks.Rows"/>.</summary>

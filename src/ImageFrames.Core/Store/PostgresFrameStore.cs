@@ -88,6 +88,8 @@ public sealed class PostgresFrameStore : FrameStore
 
     internal override DbTransaction BeginRead(DbConnection connection) => ((NpgsqlConnection)connection).BeginTransaction(IsolationLevel.RepeatableRead);
 
+    internal override DbTransaction? BeginVersionRead(DbConnection connection) => null;
+
     /// <summary>Held until the transaction ends; the key is the dataset id's 64-bit hash (a collision only serialises two datasets).</summary>
     internal override void LockDataset(DbConnection connection, DbTransaction tx, string datasetId)
     {
@@ -123,7 +125,7 @@ public sealed class PostgresFrameStore : FrameStore
 
     /// <summary>The server cuts each chunk's pixels to the rows wanted (<c>substring</c> of an uncompressed,
     /// out-of-line value reads only the pages holding them), so a small window moves only its own bytes.</summary>
-    internal override IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction tx, long version, int level, int from, int to)
+    internal override IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction? tx, long version, int level, int from, int to)
     {
         using var command = connection.Command("""
                 SELECT first_row, depths, substring(pixels FROM greatest(@from - first_row, 0) * @w + 1

@@ -95,7 +95,7 @@ public sealed class SqliteFrameStore : FrameStore
     }
 
     /// <summary>Each chunk's pixels are read with incremental blob I/O: only the rows wanted, however small the window.</summary>
-    internal override IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction tx, long version, int level, int from, int to)
+    internal override IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction? tx, long version, int level, int from, int to)
     {
         var slices = new List<(long RowId, int Row, int Skip, double[] Depths)>();
         using (var command = connection.Command(
