@@ -19,10 +19,14 @@ param principalId string = ''
 @description('Container the blob triggers watch.')
 param inputContainerName string = 'frames-input'
 
-@description('Largest number of instances the Flex plan may scale out to.')
+@description('Largest number of instances the Flex plan may scale out to. Each instance opens at most postgresPoolSize connections: keep the product under the server\'s connection limit (50 on Burstable B1ms, some reserved).')
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 40
+param maximumInstanceCount int = 4
+
+@description('Connections each instance may hold open to PostgreSQL (Npgsql\'s Maximum Pool Size).')
+@minValue(2)
+param postgresPoolSize int = 8
 
 @description('Memory of each instance (MB): 2048 holds the largest picture budget with room to spare.')
 @allowed([512, 2048, 4096])
@@ -95,6 +99,7 @@ module app 'modules/functionapp.bicep' = {
     postgresDatabase: postgres.outputs.databaseName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    postgresPoolSize: postgresPoolSize
   }
 }
 

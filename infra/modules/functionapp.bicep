@@ -17,6 +17,7 @@ param postgresHost string
 param postgresDatabase string
 param maximumInstanceCount int
 param instanceMemoryMB int
+param postgresPoolSize int
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -49,7 +50,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AZURE_CLIENT_ID', value: identityClientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
-        { name: 'FRAMES_POSTGRES', value: 'Host=${postgresHost};Database=${postgresDatabase};Username=${identityName};Ssl Mode=Require' }
+        { name: 'FRAMES_POSTGRES', value: 'Host=${postgresHost};Database=${postgresDatabase};Username=${identityName};Ssl Mode=Require;Maximum Pool Size=${postgresPoolSize}' }
         { name: 'FRAMES_INPUT_CONTAINER', value: inputContainerName }
         { name: 'FRAMES_RECONCILE_SCHEDULE', value: '0 */5 * * * *' }
         // Flex Consumption has no polling blob trigger: the Event Grid-sourced one ingests.

@@ -58,6 +58,12 @@ public sealed class InfrastructureTests
         Assert.Equal(settings["AzureWebJobsStorage__clientId"], settings["AZURE_CLIENT_ID"]);
         var postgres = settings["FRAMES_POSTGRES"];
         Assert.Contains("Ssl Mode=Require", postgres);
+        Assert.Contains("Maximum Pool Size=", postgres);
+        // Every instance may fill its pool: by default the instances together stay within the smallest server's
+        // 50 connections.
+        var parameters = Template.Value.GetProperty("parameters");
+        Assert.InRange(parameters.GetProperty("maximumInstanceCount").GetProperty("defaultValue").GetInt32()
+                       * parameters.GetProperty("postgresPoolSize").GetProperty("defaultValue").GetInt32(), 1, 50);
         Assert.DoesNotContain("Password", postgres, StringComparison.OrdinalIgnoreCase);
         // Flex Consumption has no polling blob trigger: the Event Grid one runs, the polling one is off.
         Assert.Equal(("true", "false"), (settings["AzureWebJobs.IngestBlob.Disabled"], settings["AzureWebJobs.IngestBlobEventGrid.Disabled"]));
