@@ -294,23 +294,26 @@ public sealed class StoreContractTests(PostgresFixture server)
         Assert.Equal(3L, db.StoredRows());
     }
 
-    /// <summary>A request reads the version it resolved (its cache key's); once another ingest has replaced and
-    /// purged that version, the read says so (null) instead of answering empty, and the caller resolves again.</summary>
+    /// <summary>A request locates the visible version (its cache key) and reads that version's rows; once another
+    /// ingest has replaced and purged it, the read says so (null) instead of answering with missing rows, and the
+    /// caller locates again.</summary>
     [Theory, MemberData(nameof(Stores))]
     public async Task AReadOfAReplacedVersionSaysItIsGone(string store)
     {
         using var db = await OpenAsync(store);
         await db.IngestTextAsync(Csv.Of(150, ("1", 1), ("2", 1)), "moving");
-        var first = db.Store.FindDataset("moving")!;
-        Assert.Equal([1.0, 2.0], db.Store.ReadVersion(first, DepthRange.All, 10, 0)!.Depths.ToArray());
+        var first = db.Store.Locate("moving", DepthRange.All)!;
+        Assert.Equal([1.0, 2.0], db.Store.ReadLocated(first, 10, 0)!.Depths.ToArray());
+        Assert.Equal((0, 2), (first.Start, first.End));
 
         await db.IngestTextAsync(Csv.Of(150, ("5", 2), ("6", 2), ("7", 2)), "moving");
-        var second = db.Store.FindDataset("moving")!;
+        var second = db.Store.Locate("moving", new DepthRange(5.5, 100))!;
 
-        Assert.Null(db.Store.ReadVersion(first, DepthRange.All, 10, 0));
-        Assert.Null(db.Store.ReadVersion(first, new DepthRange(100, 200), 10, 0)); // even where the old version had no rows
-        Assert.Equal([5.0, 6.0, 7.0], db.Store.ReadVersion(second, DepthRange.All, 10, 0)!.Depths.ToArray());
-        Assert.Equal(0, db.Store.ReadVersion(second, new DepthRange(100, 200), 10, 0)!.Total);
+        Assert.Null(db.Store.ReadLocated(first, 10, 0));
+        Assert.NotEqual(first.Dataset.Version, second.Dataset.Version);
+        Assert.Equal([6.0, 7.0], db.Store.ReadLocated(second, 10, 0)!.Depths.ToArray());
+        Assert.Equal([7.0], db.Store.ReadLocated(second, 10, 1)!.Depths.ToArray());
+        Assert.Null(db.Store.Locate("nothing", DepthRange.All));
     }
 
     /// <summary>Instances that start at once against a new database all find the schema ready; it was created once.</summary>

@@ -75,15 +75,17 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         var map = mapText is null ? null : ResolveMap(q, mapText);
         if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
 
-        // The version read here keys the cache and is the one whose rows are read, so an answer always matches its
-        // key and ETag. Should another instance replace and purge it in between, resolve again.
+        // One statement finds the visible version (the cache key) and the window's bounds in it; a miss then reads
+        // that version's rows, so an answer always matches its key and ETag. Should another instance replace and
+        // purge the version in between, locate again.
         for (var attempt = 1; ; attempt++)
         {
-            if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
+            if (LocateDataset(datasetText, range) is not { } location) return MissingDataset(datasetText);
+            var dataset = location.Dataset;
             var key = $"frames|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{limit}|{offset}|{mapText}|{rescale}";
             var response = cache.GetOrAdd(dataset.Id, key, () =>
             {
-                if (store.ReadVersion(dataset, range, limit, offset) is not { } window) return VersionGone;
+                if (store.ReadLocated(location, limit, offset) is not { } window) return VersionGone;
                 var body = FramesJson.Write(window, new FramesJson.Page(range, limit, offset, map?.Name, map?.Table(rescale)));
                 return new ApiResponse(200, "application/json", body) { ETag = ETagFor(key) };
             });
@@ -268,6 +270,17 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         if (Render.ColorMaps.TryResolve(text, out var map, out var error)) return map;
         q.Reject("colormap", error!);
         return null;
+    }
+
+    /// <summary>Like <see cref="ResolveDataset"/>, with where the range lies in the dataset's visible version.</summary>
+    private DatasetLocation? LocateDataset(string? text, DepthRange range)
+    {
+        if (text is null)
+        {
+            var all = store.ListDatasets();
+            return all.Count == 1 ? store.Locate(all[0].Id, range) : null;
+        }
+        return DatasetId.TryNormalize(text, out var id) ? store.Locate(id, range) : null;
     }
 
     private DatasetInfo? ResolveDataset(string? text)

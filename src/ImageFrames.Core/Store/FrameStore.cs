@@ -147,6 +147,7 @@ public abstract class FrameStore : IDisposable
 
     private const string DatasetColumns =
         "id, version, source_name, source_bytes, sha256, source_width, width, resampler, row_count, skipped_rows, depth_min, depth_max, ingested_at";
+    private const int DatasetColumnCount = 13;
 
     public IReadOnlyList<DatasetInfo> ListDatasets()
     {
@@ -190,20 +191,33 @@ public abstract class FrameStore : IDisposable
     }
 
     /// <summary>
-    /// The frames of one version already known to the caller (the one a request resolved for its cache key), so
-    /// the answer always belongs to that version; null when it has been replaced and its rows purged meanwhile
-    /// (the caller resolves the dataset again). A version's rows never change, only disappear once it is retired:
-    /// a retired version, or rows found missing, count as gone. On a server this saves two round trips.
+    /// A dataset's visible version and where <paramref name="range"/> lies in it, in one statement (one round
+    /// trip, one snapshot); null for an unknown dataset. Serving reads a window in two steps — this, then
+    /// <see cref="ReadLocated"/> on a cache miss — so the version that keys the cache is the one whose rows are read.
     /// </summary>
-    public FrameWindow? ReadVersion(DatasetInfo dataset, DepthRange range, int limit, int offset)
+    public DatasetLocation? Locate(string datasetId, DepthRange range)
     {
         using var connection = Open();
-        using var tx = BeginVersionRead(connection);
-        var (start, end, live) = Locate(connection, tx, dataset.Version, 0, range);
-        if (!live) return null;
-        var total = end - start;
+        using var command = connection.Command(
+            $"SELECT {DatasetColumns}, {LocateColumns} FROM datasets AS d WHERE d.id = @id").With("@id", datasetId).With("@l", 0);
+        using var reader = WithBounds(command, range).ExecuteReader();
+        if (!reader.Read()) return null;
+        var (start, end) = ReadLocation(reader, DatasetColumnCount, range);
+        return new DatasetLocation(ReadDataset(reader), range, start, end);
+    }
+
+    /// <summary>
+    /// Rows of a located window, from the version it was located in; null when that version has been replaced
+    /// and purged meanwhile (the caller locates again). A version's rows never change, they only disappear once it
+    /// is retired and purged, which shows as rows missing — so a server needs no snapshot here.
+    /// </summary>
+    public FrameWindow? ReadLocated(DatasetLocation location, int limit, int offset)
+    {
+        var total = location.End - location.Start;
         var take = Math.Max(0, Math.Min(limit, total - offset));
-        var (window, read) = ReadRows(connection, tx, dataset, 0, start + offset, take, total);
+        using var connection = Open();
+        using var tx = BeginVersionRead(connection);
+        var (window, read) = ReadRows(connection, tx, location.Dataset, 0, location.Start + offset, take, total);
         tx?.Commit();
         return read == take ? window : null;
     }
@@ -222,7 +236,7 @@ public abstract class FrameStore : IDisposable
         var (level, start, end) = (0, baseStart, baseEnd);
         for (var candidate = LevelCount(connection, tx, dataset.Version) - 1; candidate > 0; candidate--)
         {
-            var (s, e, _) = Locate(connection, tx, dataset.Version, candidate, range);
+            var (s, e) = Locate(connection, tx, dataset.Version, candidate, range);
             if (e - s < height) continue;
             (level, start, end) = (candidate, s, e);
             break;
@@ -278,36 +292,36 @@ public abstract class FrameStore : IDisposable
     }
 
     /// <summary>Rows <c>[Start, End)</c> of a level whose depths lie in the range, in one round trip: the level's
-    /// row count and the chunk holding each bound (two index seeks), then a binary search in each chunk's depths,
+    /// row count and the chunk holding each bound (index seeks), then a binary search in each chunk's depths,
     /// whatever the dataset's size.</summary>
-    private static (int Start, int End, bool Live) Locate(DbConnection connection, DbTransaction? tx, long version, int level, DepthRange range)
+    private static (int Start, int End) Locate(DbConnection connection, DbTransaction? tx, long version, int level, DepthRange range)
     {
-        using var command = connection.Command(LocateSql("@v"), tx).With("@v", version).With("@l", level);
+        using var command = connection.Command($"SELECT {LocateColumns} FROM (SELECT @v AS version) AS d", tx).With("@v", version).With("@l", level);
         using var reader = WithBounds(command, range).ExecuteReader();
-        return ReadLocation(reader, range);
+        reader.Read();
+        return ReadLocation(reader, 0, range);
     }
 
-    /// <summary>The visible version of a dataset and its level-0 rows in the range, in one round trip (two
-    /// statements sent together); null when there is no such dataset.</summary>
+    /// <summary>The visible version of a dataset and its level-0 rows in the range, in one statement; null when
+    /// there is no such dataset.</summary>
     private (DatasetInfo Dataset, int Start, int End)? FindAndLocate(DbConnection connection, DbTransaction tx, string id, DepthRange range)
     {
-        using var command = connection.Command(
-                $"SELECT {DatasetColumns} FROM datasets WHERE id = @id; {LocateSql("(SELECT version FROM datasets WHERE id = @id)")}", tx)
-            .With("@id", id).With("@l", 0);
+        using var command = connection.Command($"SELECT {DatasetColumns}, {LocateColumns} FROM datasets AS d WHERE d.id = @id", tx).With("@id", id).With("@l", 0);
         using var reader = WithBounds(command, range).ExecuteReader();
         if (!reader.Read()) return null;
-        var dataset = ReadDataset(reader);
-        reader.NextResult();
-        var (start, end, _) = ReadLocation(reader, range);
-        return (dataset, start, end);
+        var (start, end) = ReadLocation(reader, DatasetColumnCount, range);
+        return (ReadDataset(reader), start, end);
     }
 
-    private static string LocateSql(string version) => $"""
-        SELECT (SELECT row_count FROM levels WHERE version = {version} AND level = @l), lo.first_row, lo.depths, hi.first_row, hi.depths,
-            (SELECT count(*) FROM retired_versions WHERE version = {version})
-        FROM (SELECT 1) AS one
-        LEFT JOIN (SELECT first_row, depths FROM chunks WHERE version = {version} AND level = @l AND depth_max >= @min ORDER BY depth_max LIMIT 1) AS lo ON true
-        LEFT JOIN (SELECT first_row, depths FROM chunks WHERE version = {version} AND level = @l AND depth_max > @max ORDER BY depth_max LIMIT 1) AS hi ON true
+    /// <summary>For the version <c>d.version</c> and level <c>@l</c>: the level's row count, the first row and
+    /// depths of the chunk holding each bound (<c>@min</c>, <c>@max</c>) — scalar subqueries, each an index seek,
+    /// which both engines run in the statement's one snapshot.</summary>
+    private const string LocateColumns = """
+        (SELECT row_count FROM levels WHERE version = d.version AND level = @l),
+        (SELECT first_row FROM chunks WHERE version = d.version AND level = @l AND depth_max >= @min ORDER BY depth_max LIMIT 1),
+        (SELECT depths FROM chunks WHERE version = d.version AND level = @l AND depth_max >= @min ORDER BY depth_max LIMIT 1),
+        (SELECT first_row FROM chunks WHERE version = d.version AND level = @l AND depth_max > @max ORDER BY depth_max LIMIT 1),
+        (SELECT depths FROM chunks WHERE version = d.version AND level = @l AND depth_max > @max ORDER BY depth_max LIMIT 1)
         """;
 
     private static DbCommand WithBounds(DbCommand command, DepthRange range)
@@ -317,14 +331,13 @@ public abstract class FrameStore : IDisposable
         return command;
     }
 
-    /// <summary>The rows in the range, and whether the version is live: its level exists and it is not retired.</summary>
-    private static (int Start, int End, bool Live) ReadLocation(DbDataReader reader, DepthRange range)
+    /// <summary>The rows in the range, from the location columns starting at <paramref name="at"/>.</summary>
+    private static (int Start, int End) ReadLocation(DbDataReader reader, int at, DepthRange range)
     {
-        reader.Read();
-        var levelRows = reader.IsDBNull(0) ? 0 : reader.GetInt32(0);
-        var start = range.Min is { } min ? FirstRowAbove(reader, 1, min, inclusive: true, levelRows) : 0;
-        var end = range.Max is { } max ? FirstRowAbove(reader, 3, max, inclusive: false, levelRows) : levelRows;
-        return (start, Math.Max(start, end), !reader.IsDBNull(0) && Convert.ToInt64(reader.GetValue(5)) == 0);
+        var levelRows = reader.IsDBNull(at) ? 0 : reader.GetInt32(at);
+        var start = range.Min is { } min ? FirstRowAbove(reader, at + 1, min, inclusive: true, levelRows) : 0;
+        var end = range.Max is { } max ? FirstRowAbove(reader, at + 3, max, inclusive: false, levelRows) : levelRows;
+        return (start, Math.Max(start, end));
     }
 
     /// <summary>The index of the first row whose depth is ≥ (inclusive) or > the bound, from the chunk in columns
@@ -465,6 +478,9 @@ public abstract class FrameStore : IDisposable
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.NullableInt64(3), r.NullableString(4), ReadTime(r, 5),
         r.IsDBNull(6) ? null : ReadTime(r, 6), r.NullableInt32(7), r.NullableInt32(8), r.GetString(9), r.NullableString(10));
 }
+
+/// <summary>Where a depth range lies in one version of a dataset: rows <c>[Start, End)</c> of its level 0.</summary>
+public sealed record DatasetLocation(DatasetInfo Dataset, DepthRange Range, int Start, int End);
 
 /// <summary>Consecutive rows of one level read from one chunk: the first is row <see cref="Row"/> of its level.</summary>
 internal readonly record struct FramePage(int Row, double[] Depths, byte[] Pixels);

@@ -33,6 +33,14 @@ public sealed class PostgresFrameStore : FrameStore
     {
         var builder = new NpgsqlDataSourceBuilder(options.PostgresConnectionString);
         Location = Describe(builder.ConnectionStringBuilder);
+        // Every request runs the same few statements: prepared on each pooled connection after their second use,
+        // they skip parsing and planning — 100-row JSON window 1.13–1.20 → 0.64–0.70 ms (interleaved runs). A
+        // connection string that sets Max Auto Prepare (e.g. 0 behind an old transaction-pooling PgBouncer) wins.
+        if (!Names(options.PostgresConnectionString!, "Max Auto Prepare"))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
         if (credential is not null && string.IsNullOrEmpty(builder.ConnectionStringBuilder.Password))
         {
             builder.UsePeriodicPasswordProvider(
@@ -52,6 +60,11 @@ public sealed class PostgresFrameStore : FrameStore
         return string.IsNullOrEmpty(builder.Password)
                && (builder.Host?.EndsWith(".postgres.database.azure.com", StringComparison.OrdinalIgnoreCase) == true || !string.IsNullOrEmpty(azureClientId));
     }
+
+    /// <summary>Whether the connection string itself sets <paramref name="keyword"/> (spaces and case aside).</summary>
+    private static bool Names(string connectionString, string keyword) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(key => key.Replace(" ", "").Equals(keyword.Replace(" ", ""), StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Host, port, database and user: what a message may show of a connection string (never its password).</summary>
     public static string Describe(NpgsqlConnectionStringBuilder cs) =>
