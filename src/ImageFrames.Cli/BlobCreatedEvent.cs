@@ -12,7 +12,7 @@ namespace ImageFrames.Cli;
 /// </summary>
 public static class BlobCreatedEvent
 {
-    public const string FunctionName = "IngestBlobEventGrid";
+    private const string FunctionName = Ingest.BlobTriggers.EventGrid;
 
     public static async Task DeliverAsync(Uri host, string? masterKey, BlobClient blob, long length, string eTag, CancellationToken ct)
     {

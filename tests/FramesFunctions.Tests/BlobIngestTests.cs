@@ -50,7 +50,7 @@ public sealed class BlobIngestTests(AzuriteFixture azurite) : IDisposable
 
         var functions = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata"))).RootElement.EnumerateArray()
             .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("bindings")[0]);
-        var (polling, eventGrid) = (functions[IngestBlobFunction.Polling], functions[IngestBlobFunction.EventGrid]);
+        var (polling, eventGrid) = (functions[Ingest.BlobTriggers.Polling], functions[Ingest.BlobTriggers.EventGrid]);
         Assert.Equal(("blobTrigger", "blobTrigger"), (polling.GetProperty("type").GetString(), eventGrid.GetProperty("type").GetString()));
         Assert.Equal(polling.GetProperty("path").GetString(), eventGrid.GetProperty("path").GetString());
         Assert.Equal("EventGrid", eventGrid.GetProperty("source").GetString());

@@ -79,7 +79,7 @@ public sealed class UploadCommandTests(AzuriteFixture azurite) : IDisposable
                 await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes($$"""{"name":"blobs_extension","value":"{{webhookKey}}"}"""));
             }
             else if (request.Url.AbsolutePath == "/runtime/webhooks/blobs" && request.QueryString["code"] == webhookKey
-                     && request.QueryString["functionName"] == "Host.Functions." + IngestBlobFunction.EventGrid && request.Headers["aeg-event-type"] == "Notification")
+                     && request.QueryString["functionName"] == "Host.Functions." + Ingest.BlobTriggers.EventGrid && request.Headers["aeg-event-type"] == "Notification")
             {
                 var notification = System.Text.Json.JsonDocument.Parse(request.InputStream).RootElement[0];
                 Assert.Equal("Microsoft.Storage.BlobCreated", notification.GetProperty("eventType").GetString());

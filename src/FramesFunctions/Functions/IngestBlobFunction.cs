@@ -14,12 +14,10 @@ namespace ImageFrames.Functions;
 /// </summary>
 public sealed class IngestBlobFunction(IngestService ingest)
 {
-    public const string Polling = "IngestBlob", EventGrid = "IngestBlobEventGrid";
-
     /// <remarks>Bound as a <see cref="BlobClient"/> so the content is streamed, never buffered. Rejected files
     /// complete normally (logged as rejected: a retry would fail the same way); transient faults throw and the
     /// host retries them.</remarks>
-    [Function(Polling)]
+    [Function(BlobTriggers.Polling)]
     public async Task Run(
         [BlobTrigger("%FRAMES_INPUT_CONTAINER%/{name}", Connection = "AzureWebJobsStorage")] BlobClient blob,
         CancellationToken cancellationToken) =>
@@ -27,7 +25,7 @@ public sealed class IngestBlobFunction(IngestService ingest)
 
     /// <remarks>The blobs extension receives the event at <c>/runtime/webhooks/blobs?functionName=Host.Functions.IngestBlobEventGrid</c>
     /// (with its <c>blobs_extension</c> system key) and hands over the blob the event names.</remarks>
-    [Function(EventGrid)]
+    [Function(BlobTriggers.EventGrid)]
     public async Task RunFromEventGrid(
         [BlobTrigger("%FRAMES_INPUT_CONTAINER%/{name}", Source = BlobTriggerSource.EventGrid, Connection = "AzureWebJobsStorage")] BlobClient blob,
         CancellationToken cancellationToken) =>

@@ -18,7 +18,11 @@ public static class ServiceRegistration
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<FramesMetrics>();
-        services.AddSingleton(sp => FrameStore.Create(sp.GetRequiredService<FramesOptions>(), PostgresCredential(sp.GetRequiredService<FramesOptions>(), configuration)));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<FramesOptions>();
+            return FrameStore.Create(options, PostgresCredential(options, configuration));
+        });
         services.AddSingleton<IngestService>();
         services.AddSingleton<ReconcileService>();
         services.AddSingleton<Serve.ResponseCache>();

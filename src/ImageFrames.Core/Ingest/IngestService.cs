@@ -103,7 +103,7 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
                 {
                     Finish(IngestStatus.Failed, null, error is OperationCanceledException ? "cancelled" : error.Message);
                 }
-                catch (System.Data.Common.DbException logError)
+                catch (Exception logError) when (FrameStore.IsDatabaseFailure(logError))
                 {
                     // The database may be what failed: the original error is the one the caller must see.
                     logger.LogWarning(logError, "Could not record the failed ingest of {DatasetId}", id);

@@ -14,6 +14,9 @@ namespace ImageFrames.Store;
 /// </summary>
 public abstract class FrameStore : IDisposable
 {
+    private readonly Lock _schemaGate = new();
+    private volatile bool _schemaReady;
+
     private protected FrameStore(int width) => Width = width;
 
     /// <summary>Picks the store the settings name: PostgreSQL when <c>FRAMES_POSTGRES</c> is set, else SQLite.
@@ -35,8 +38,21 @@ public abstract class FrameStore : IDisposable
 
     // ---- what each engine does its own way ---------------------------------------------------------------
 
-    /// <summary>A pooled connection with the schema brought up to date.</summary>
+    /// <summary>A pooled connection with the schema brought up to date (<see cref="EnsureSchema"/>).</summary>
     internal abstract DbConnection Open(bool forWriting = false);
+
+    /// <summary>Creates or migrates the schema once per store, through <paramref name="migrate"/>; a failure (disk,
+    /// permissions, a database down or locked past its timeout) is not remembered, so the next call tries again.</summary>
+    private protected void EnsureSchema(Action migrate)
+    {
+        if (_schemaReady) return;
+        lock (_schemaGate)
+        {
+            if (_schemaReady) return;
+            migrate();
+            _schemaReady = true;
+        }
+    }
 
     /// <summary>A write transaction: SQLite takes its one write lock at once, so it never has to upgrade.</summary>
     internal abstract DbTransaction BeginWrite(DbConnection connection);
@@ -182,10 +198,10 @@ public abstract class FrameStore : IDisposable
     {
         using var connection = Open();
         using var tx = BeginRead(connection);
-        if (FindAndLocate(connection, tx, datasetId, range) is not var (dataset, start, end)) return null;
-        var total = end - start;
+        if (Locate(connection, tx, datasetId, range) is not { } location) return null;
+        var total = location.End - location.Start;
         var take = total > maxTotal ? 0 : Math.Max(0, Math.Min(limit, total - offset));
-        var (window, _) = ReadRows(connection, tx, dataset, 0, start + offset, take, total);
+        var (window, _) = ReadRows(connection, tx, location.Dataset, 0, location.Start + offset, take, total);
         tx.Commit();
         return window;
     }
@@ -198,12 +214,7 @@ public abstract class FrameStore : IDisposable
     public DatasetLocation? Locate(string datasetId, DepthRange range)
     {
         using var connection = Open();
-        using var command = connection.Command(
-            $"SELECT {DatasetColumns}, {LocateColumns} FROM datasets AS d WHERE d.id = @id").With("@id", datasetId).With("@l", 0);
-        using var reader = WithBounds(command, range).ExecuteReader();
-        if (!reader.Read()) return null;
-        var (start, end) = ReadLocation(reader, DatasetColumnCount, range);
-        return new DatasetLocation(ReadDataset(reader), range, start, end);
+        return Locate(connection, null, datasetId, range);
     }
 
     /// <summary>
@@ -232,8 +243,9 @@ public abstract class FrameStore : IDisposable
     {
         using var connection = Open();
         using var tx = BeginRead(connection);
-        if (FindAndLocate(connection, tx, datasetId, range) is not var (dataset, baseStart, baseEnd)) return null;
-        var (level, start, end) = (0, baseStart, baseEnd);
+        if (Locate(connection, tx, datasetId, range) is not { } located) return null;
+        var dataset = located.Dataset;
+        var (level, start, end) = (0, located.Start, located.End);
         for (var candidate = LevelCount(connection, tx, dataset.Version) - 1; candidate > 0; candidate--)
         {
             var (s, e) = Locate(connection, tx, dataset.Version, candidate, range);
@@ -244,7 +256,7 @@ public abstract class FrameStore : IDisposable
         var total = end - start;
         var (window, _) = ReadRows(connection, tx, dataset, level, start, total > maxRows ? 0 : total, total);
         tx.Commit();
-        return (window, level, baseEnd - baseStart);
+        return (window, level, located.End - located.Start);
     }
 
     /// <summary>
@@ -258,12 +270,12 @@ public abstract class FrameStore : IDisposable
         try
         {
             var tx = BeginRead(connection);
-            if (FindAndLocate(connection, tx, datasetId, range) is not var (dataset, start, end))
+            if (Locate(connection, tx, datasetId, range) is not { } location)
             {
                 connection.Dispose();
                 return null;
             }
-            return new FrameStream(this, connection, tx, dataset, start, end);
+            return new FrameStream(this, connection, tx, location.Dataset, location.Start, location.End);
         }
         catch
         {
@@ -304,13 +316,13 @@ public abstract class FrameStore : IDisposable
 
     /// <summary>The visible version of a dataset and its level-0 rows in the range, in one statement; null when
     /// there is no such dataset.</summary>
-    private (DatasetInfo Dataset, int Start, int End)? FindAndLocate(DbConnection connection, DbTransaction tx, string id, DepthRange range)
+    private DatasetLocation? Locate(DbConnection connection, DbTransaction? tx, string id, DepthRange range)
     {
         using var command = connection.Command($"SELECT {DatasetColumns}, {LocateColumns} FROM datasets AS d WHERE d.id = @id", tx).With("@id", id).With("@l", 0);
         using var reader = WithBounds(command, range).ExecuteReader();
         if (!reader.Read()) return null;
         var (start, end) = ReadLocation(reader, DatasetColumnCount, range);
-        return (ReadDataset(reader), start, end);
+        return new DatasetLocation(ReadDataset(reader), start, end);
     }
 
     /// <summary>For the version <c>d.version</c> and level <c>@l</c>: the level's row count, the first row and
@@ -356,7 +368,6 @@ public abstract class FrameStore : IDisposable
         return reader.GetInt32(column) + lo;
     }
 
-    /// <summary>Rows <c>[from, from + count)</c> of a level as one window.</summary>
     /// <summary>Rows <c>[from, from + count)</c> of a level as one window, and how many rows were found.</summary>
     private (FrameWindow Window, int Read) ReadRows(DbConnection connection, DbTransaction? tx, DatasetInfo dataset, int level, int from, int count, int total)
     {
@@ -480,7 +491,7 @@ public abstract class FrameStore : IDisposable
 }
 
 /// <summary>Where a depth range lies in one version of a dataset: rows <c>[Start, End)</c> of its level 0.</summary>
-public sealed record DatasetLocation(DatasetInfo Dataset, DepthRange Range, int Start, int End);
+public sealed record DatasetLocation(DatasetInfo Dataset, int Start, int End);
 
 /// <summary>Consecutive rows of one level read from one chunk: the first is row <see cref="Row"/> of its level.</summary>
 internal readonly record struct FramePage(int Row, double[] Depths, byte[] Pixels);

@@ -146,7 +146,6 @@ public sealed class IngestWriter : IDisposable
         foreach (var (depth, line, pixels) in _levels.PendingBaseRows()) Stage(depth, line, pixels);
         using (var drop = _connection.Command("DELETE FROM chunks WHERE version = @version", _tx).With("@version", Version)) drop.ExecuteNonQuery();
         _levels = NewLevels();
-        _chunks.Clear();
         _staging = true;
     }
 

@@ -10,15 +10,14 @@ namespace ImageFrames.Store;
 /// <summary>
 /// The store in a PostgreSQL database (<c>FRAMES_POSTGRES</c>, an Npgsql connection string) that any number of
 /// function instances and CLIs share. One <see cref="NpgsqlDataSource"/> pools the connections. Chunks go in
-/// by binary COPY; reads run in REPEATABLE READ transactions, so each sees one snapshot without blocking writers;
+/// by binary COPY; reads of several statements run in REPEATABLE READ transactions, so each sees one snapshot
+/// without blocking writers (a read of one known version needs none, see <see cref="FrameStore.ReadLocated"/>);
 /// publishes and deletes of one dataset take a transaction-scoped advisory lock, so they happen one at a time
 /// across every instance, as SQLite's write lock makes them on one machine.
 /// </summary>
 public sealed class PostgresFrameStore : FrameStore
 {
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Lock _schemaGate = new();
-    private volatile bool _schemaReady;
 
     public override string Kind => "postgres";
     public override string Location { get; }
@@ -70,21 +69,15 @@ public sealed class PostgresFrameStore : FrameStore
     public static string Describe(NpgsqlConnectionStringBuilder cs) =>
         $"postgres://{cs.Username ?? "(default user)"}@{cs.Host}:{cs.Port}/{cs.Database ?? cs.Username ?? "(default database)"}";
 
-    private void EnsureSchema()
+    private void Migrate()
     {
-        if (_schemaReady) return;
-        lock (_schemaGate)
-        {
-            if (_schemaReady) return;
-            using var connection = _dataSource.OpenConnection();
-            PostgresSchema.Migrate(connection);
-            _schemaReady = true;
-        }
+        using var connection = _dataSource.OpenConnection();
+        PostgresSchema.Migrate(connection);
     }
 
     internal override DbConnection Open(bool forWriting = false)
     {
-        EnsureSchema();
+        EnsureSchema(Migrate);
         return _dataSource.OpenConnection();
     }
 

@@ -13,8 +13,6 @@ namespace ImageFrames.Store;
 public sealed class SqliteFrameStore : FrameStore
 {
     private readonly string _connectionString;
-    private readonly Lock _schemaGate = new();
-    private volatile bool _schemaReady;
 
     public string DatabasePath { get; }
     public override string Kind => "sqlite";
@@ -32,28 +30,21 @@ public sealed class SqliteFrameStore : FrameStore
         }.ToString();
     }
 
-    /// <summary>Creates or migrates the file once per store; a failure (disk, permissions, a lock held past
-    /// the busy timeout while migrating) is not remembered, so the next call tries again.</summary>
-    private void EnsureSchema()
+    /// <summary>Creates the file's folder and the file, or brings an older file's layout forward.</summary>
+    private void Migrate()
     {
-        if (_schemaReady) return;
-        lock (_schemaGate)
-        {
-            if (_schemaReady) return;
-            var directory = Path.GetDirectoryName(DatabasePath);
-            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-            using var connection = new SqliteConnection(_connectionString);
-            connection.Open();
-            SqliteSchema.Migrate(connection);
-            _schemaReady = true;
-        }
+        var directory = Path.GetDirectoryName(DatabasePath);
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        SqliteSchema.Migrate(connection);
     }
 
     /// <summary>A pooled connection. Writers also get their commit settings; readers (every request) skip
     /// that round trip, since the settings only affect commits and checkpoints.</summary>
     internal override DbConnection Open(bool forWriting = false)
     {
-        EnsureSchema();
+        EnsureSchema(Migrate);
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commit,
