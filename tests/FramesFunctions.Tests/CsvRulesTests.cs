@@ -149,4 +149,33 @@ public sealed class CsvRulesTests : IDisposable
         Assert.Equal(IngestStatus.Succeeded, (await _db.IngestTextAsync(decorated, "decorated")).Status);
         Assert.Equal(_db.Store.ReadFrames("plain", DepthRange.All, 100, 0)!.Pixels.ToArray(), _db.Store.ReadFrames("decorated", DepthRange.All, 100, 0)!.Pixels.ToArray());
     }
+
+    /// <summary>The plain-row fast path reads four bytes at a time; on every row it accepts it must agree with
+    /// the cell-by-cell rules, and it must accept every row of plain 1-3 digit greys (else the fast path is
+    /// lost silently). Rows, one to eighty cells after a short or a long depth, are built from cells that sit at its edges: 0-4 digits, leading zeros, 255/256,
+    /// signs, spaces, decimals, empty cells, and too few or too many cells.</summary>
+    [Fact]
+    public void PlainRowFastPathAgreesWithCellByCellParsing()
+    {
+        string[] odd = ["", "0000", "256", "999", "1000", "+1", "-0", " 7", "7 ", "1.0", "1e2", "a", "25x", ";"];
+        var random = new Random(11);
+        for (var trial = 0; trial < 20_000; trial++)
+        {
+            var width = random.Next(1, trial % 2 == 0 ? 12 : 80); // short rows, and rows over several 32-byte blocks
+            var cells = Enumerable.Range(0, width + (random.Next(20) == 0 ? random.Next(-1, 2) : 0)).Select(_ => random.Next(10) switch
+            {
+                0 => odd[random.Next(odd.Length)],
+                1 => random.Next(256).ToString("000"),
+                2 => random.Next(10).ToString(),
+                _ => random.Next(256).ToString(),
+            }).ToArray();
+            var raw = Encoding.UTF8.GetBytes((trial % 3 == 0 ? "1" : "1234.5") + "," + string.Join(",", cells));
+            var expected = cells.Length == width && cells.All(c => c.Length is >= 1 and <= 3 && c.All(char.IsAsciiDigit) && int.Parse(c) <= 255)
+                ? cells.Select(byte.Parse).ToArray() : null;
+            var greys = new byte[width];
+            var accepted = Parse.CsvFrameReader.TryParsePlainGreys(raw, greys);
+            Assert.True(accepted == expected is not null, $"'{Encoding.UTF8.GetString(raw)}': fast path said {accepted}");
+            if (accepted) Assert.Equal(expected, greys);
+        }
+    }
 }

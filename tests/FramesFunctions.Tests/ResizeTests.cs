@@ -86,4 +86,25 @@ public sealed class ResizeTests
         var source = Enumerable.Range(0, 150).Select(i => (byte)i).ToArray();
         foreach (var resampler in Enum.GetValues<Resampler>()) Assert.Equal(source, Resize(source, 150, resampler));
     }
+
+    /// <summary>Rows are resized with 32-bit sums and a multiply for the rounding division; pictures' depth axis
+    /// (<see cref="RowResizer.ResizeRows"/>) with 64-bit sums and a true division. Both must agree, for every
+    /// resampler and widths either side of each other, on random rows and on the extremes 0 and 255.</summary>
+    [Fact]
+    public void RowAndColumnResizingAgreeForEveryPlan()
+    {
+        var random = new Random(3);
+        foreach (var resampler in Enum.GetValues<Resampler>())
+            for (var trial = 0; trial < 300; trial++)
+            {
+                var (from, to) = (random.Next(1, 400), random.Next(1, 400));
+                var plan = RowResizer.For(from, to, resampler);
+                var source = new byte[from];
+                random.NextBytes(source);
+                if (trial % 10 == 0) Array.Fill(source, (byte)(trial % 20 == 0 ? 255 : 0));
+                var row = new byte[to];
+                plan.Resize(source, row);
+                Assert.True(plan.ResizeRows(source, 1).AsSpan().SequenceEqual(row), $"{resampler} {from} → {to}");
+            }
+    }
 }
