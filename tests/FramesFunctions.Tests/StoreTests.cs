@@ -46,4 +46,33 @@ public sealed class StoreTests : IDisposable
         Assert.Equal((long)Store.SqliteSchema.CurrentVersion, _db.Scalar("PRAGMA user_version"));
         Assert.Equal("wal", _db.Scalar("PRAGMA journal_mode"));
     }
+
+    /// <summary>An ingest's own commits never checkpoint; the store copies the WAL in the background and the
+    /// writer finishes each checkpoint between batches, so the WAL starts over and stays a small part of a long
+    /// ingest instead of growing with it: a background copy alone never catches up with a writer that never
+    /// pauses, as here (batches written back to back, 32 MB of pixels, a checkpoint every 1 MB).</summary>
+    [Fact]
+    public void AWriterThatNeverPausesKeepsTheWalSmall()
+    {
+        var options = new ImageFrames.Configuration.FramesOptions { DatabasePath = Path.Combine(_db.Folder, "wal.db"), TargetWidth = 1500 };
+        using var store = new SqliteFrameStore(options) { CheckpointEveryBytes = 1 << 20 };
+        var batch = new Parse.FrameBatch(256, options.TargetWidth);
+        const int batches = 84; // 84 × 256 rows × 1,500 px = 32 MB
+        using (var writer = store.BeginIngest("long", "long.csv", DateTimeOffset.UtcNow))
+        {
+            for (var b = 0; b < batches; b++)
+            {
+                for (batch.Count = 0; !batch.IsFull; batch.Count++)
+                {
+                    (batch.Depths[batch.Count], batch.Lines[batch.Count]) = (b * 256 + batch.Count, b * 256 + batch.Count + 2);
+                    batch.Row(batch.Count).Fill((byte)b);
+                }
+                writer.Write(batch);
+            }
+            writer.Publish(new DatasetContent("long.csv", 1, "00", 8, options.TargetWidth, "area", batches * 256, 0, 0, batches * 256 - 1), DateTimeOffset.UtcNow);
+        }
+        var wal = new FileInfo(options.DatabasePath + "-wal").Length;
+        Assert.True(wal < batches * 256L * options.TargetWidth / 3, $"the WAL grew to {wal:N0} bytes for {batches * 256L * options.TargetWidth:N0} bytes of pixels");
+        Assert.Equal(batches * 256, store.ReadFrames("long", DepthRange.All, int.MaxValue, 0)!.Count);
+    }
 }

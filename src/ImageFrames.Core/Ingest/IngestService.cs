@@ -23,7 +23,10 @@ public readonly record struct IngestProgress(int Rows, long Bytes);
 /// </summary>
 public sealed class IngestService(FrameStore store, FramesOptions options, FramesMetrics metrics, ILogger<IngestService> logger)
 {
-    private const int BatchesInFlight = 4;
+    /// <summary>At most this many batches between parser and writer: enough to ride out a writer's pause (a
+    /// checkpoint's sync, ~0.1 s, is ~16 batches of parsing), allocated only when the writer falls behind, so a
+    /// small file uses one or two.</summary>
+    private const int BatchesInFlight = 16;
 
     /// <summary>
     /// Ingests <paramref name="csv"/> as <paramref name="datasetId"/>, or when that is null as the dataset named
@@ -58,7 +61,7 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var free = Channel.CreateBounded<FrameBatch>(BatchesInFlight);
         var full = Channel.CreateBounded<FrameBatch>(BatchesInFlight);
-        for (var i = 0; i < BatchesInFlight; i++) free.Writer.TryWrite(new FrameBatch(chunkSize ?? options.ChunkSize, options.TargetWidth));
+        var allocated = 0;
 
         var writing = Task.Run(() => WriteBatchesAsync(id, sourceName, started, opened => writer = opened, full.Reader, free.Writer, input, progress, cancel),
             CancellationToken.None);
@@ -69,7 +72,9 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
                 new CsvLimits(options.MaxColumns, options.MaxRows), cancel.Token).ConfigureAwait(false);
             while (true)
             {
-                var batch = await free.Reader.ReadAsync(cancel.Token).ConfigureAwait(false);
+                var batch = free.Reader.TryRead(out var recycled) ? recycled
+                    : allocated++ < BatchesInFlight ? new FrameBatch(chunkSize ?? options.ChunkSize, options.TargetWidth)
+                    : await free.Reader.ReadAsync(cancel.Token).ConfigureAwait(false);
                 var any = await reader.FillAsync(batch, cancel.Token).ConfigureAwait(false);
                 if (any) await full.Writer.WriteAsync(batch, cancel.Token).ConfigureAwait(false);
                 if (!batch.IsFull) break;

@@ -83,17 +83,44 @@ public sealed class LevelBuilder(int width, Action<Chunk> emit)
         l.AddToGroup(this, level, depth, pixels);
     }
 
+    /// <summary>A full chunk hands over the level's own arrays, which take fresh ones (from <see cref="Recycle"/>
+    /// when there are any); only a level's last, partial chunk is copied out.</summary>
     private void Emit(int level, Level l)
     {
-        emit(new Chunk(level, l.Rows - l.Count, l.Depths[..l.Count], l.Lines?[..l.Count], l.Pixels[..(l.Count * width)]));
+        if (l.Count < Chunks.Rows)
+            emit(new Chunk(level, l.Rows - l.Count, l.Depths[..l.Count], l.Lines?[..l.Count], l.Pixels[..(l.Count * width)]));
+        else
+        {
+            emit(new Chunk(level, l.Rows - l.Count, l.Depths, l.Lines, l.Pixels));
+            l.Depths = _spareDepths.TryPop(out var depths) ? depths : new double[Chunks.Rows];
+            if (l.Lines is not null) l.Lines = _spareLines.TryPop(out var lines) ? lines : new int[Chunks.Rows];
+            l.Pixels = _sparePixels.TryPop(out var pixels) ? pixels : new byte[Chunks.Rows * width];
+        }
         l.Count = 0;
     }
 
+    /// <summary>
+    /// Takes back a chunk's arrays once the store has written it, for the next full chunks. Without this, each
+    /// chunk's 150 KB of pixels was a new large-object allocation — 200 MB of fresh, zeroed, page-faulted
+    /// memory for a 1M-row ingest, and the gen-2 collections that come with it.
+    /// </summary>
+    public void Recycle(Chunk chunk)
+    {
+        if (chunk.Depths.Length != Chunks.Rows) return;
+        _spareDepths.Push(chunk.Depths);
+        if (chunk.Lines is not null) _spareLines.Push(chunk.Lines);
+        _sparePixels.Push(chunk.Pixels);
+    }
+
+    private readonly Stack<double[]> _spareDepths = new();
+    private readonly Stack<int[]> _spareLines = new();
+    private readonly Stack<byte[]> _sparePixels = new();
+
     private sealed class Level(int width, bool keepLines)
     {
-        public readonly double[] Depths = new double[Chunks.Rows];
-        public readonly int[]? Lines = keepLines ? new int[Chunks.Rows] : null;
-        public readonly byte[] Pixels = new byte[Chunks.Rows * width];
+        public double[] Depths = new double[Chunks.Rows];
+        public int[]? Lines = keepLines ? new int[Chunks.Rows] : null;
+        public byte[] Pixels = new byte[Chunks.Rows * width];
         public int Count, Rows;
 
         // The group of up to Factor rows being averaged into one row of the next level.
@@ -121,7 +148,10 @@ public sealed class LevelBuilder(int width, Action<Chunk> emit)
         {
             if (_grouped == 0) return;
             Span<byte> averaged = stackalloc byte[width];
-            for (var x = 0; x < width; x++) averaged[x] = (byte)((_sums[x] + _grouped / 2) / _grouped);
+            if (_grouped == Chunks.Factor) // all but a level's last group: a constant divisor, which compiles to a shift
+                for (var x = 0; x < width; x++) averaged[x] = (byte)((_sums[x] + Chunks.Factor / 2) / Chunks.Factor);
+            else
+                for (var x = 0; x < width; x++) averaged[x] = (byte)((_sums[x] + _grouped / 2) / _grouped);
             var depth = _depthSum / _grouped;
             Array.Clear(_sums);
             (_depthSum, _grouped) = (0, 0);

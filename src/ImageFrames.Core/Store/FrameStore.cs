@@ -82,6 +82,12 @@ public abstract class FrameStore : IDisposable
         return command;
     }
 
+    /// <summary>The connection an ingest writes its batches on.</summary>
+    internal virtual DbConnection OpenIngest() => Open(forWriting: true);
+
+    /// <summary>Called on an ingest's connection after each batch committed <paramref name="bytes"/> of chunks.</summary>
+    internal virtual void OnBatchCommitted(DbConnection connection, long bytes) { }
+
     /// <summary>Writes chunks of one version (SQLite: one insert each; PostgreSQL: one binary COPY).</summary>
     internal abstract void WriteChunks(DbConnection connection, DbTransaction tx, long version, IReadOnlyList<Chunk> chunks);
 
@@ -98,7 +104,7 @@ public abstract class FrameStore : IDisposable
     /// <summary>Logs a running ingest and opens the version it writes into (a short write transaction).</summary>
     public IngestWriter BeginIngest(string datasetId, string source, DateTimeOffset startedAt)
     {
-        var connection = Open(forWriting: true);
+        var connection = OpenIngest();
         try
         {
             return new IngestWriter(this, connection, datasetId, source, startedAt, Width);

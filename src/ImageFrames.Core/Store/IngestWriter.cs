@@ -108,15 +108,24 @@ public sealed class IngestWriter : IDisposable
     /// <summary>Writes the chunks the transaction's rows completed, then commits.</summary>
     private void Commit(DbTransaction tx)
     {
-        FlushChunks();
+        var bytes = FlushChunks();
         tx.Commit();
+        _store.OnBatchCommitted(_connection, bytes);
     }
 
-    private void FlushChunks()
+    /// <summary>Writes the pending chunks; returns their pixel bytes.</summary>
+    private long FlushChunks()
     {
-        if (_chunks.Count == 0) return;
+        long bytes = 0;
+        if (_chunks.Count == 0) return bytes;
         _store.WriteChunks(_connection, _tx!, Version, _chunks);
+        foreach (var chunk in _chunks)
+        {
+            bytes += chunk.Pixels.Length;
+            _levels.Recycle(chunk);
+        }
         _chunks.Clear();
+        return bytes;
     }
 
     private void Stage(double depth, int line, ReadOnlySpan<byte> pixels)
