@@ -75,4 +75,26 @@ public sealed class StoreTests : IDisposable
         Assert.True(wal < batches * 256L * options.TargetWidth / 3, $"the WAL grew to {wal:N0} bytes for {batches * 256L * options.TargetWidth:N0} bytes of pixels");
         Assert.Equal(batches * 256, store.ReadFrames("long", DepthRange.All, int.MaxValue, 0)!.Count);
     }
+
+    /// <summary>What an ingest leaves in the WAL is copied into the database file once it ends, without waiting
+    /// for more writes to reach the checkpoint size (which here never comes): the file holds the data while the
+    /// store is still open.</summary>
+    [Fact]
+    public async Task AnEndedIngestReachesTheDatabaseFileWithoutFurtherWrites()
+    {
+        var options = new ImageFrames.Configuration.FramesOptions { DatabasePath = Path.Combine(_db.Folder, "copied.db"), TargetWidth = 1500 };
+        using var store = new SqliteFrameStore(options) { CheckpointEveryBytes = long.MaxValue };
+        var ingest = new Ingest.IngestService(store, options, _db.Metrics, Microsoft.Extensions.Logging.Abstractions.NullLogger<Ingest.IngestService>.Instance);
+        const int rows = 4_000; // 6 MB of pixels
+        var csv = Csv.Header(8) + "\n" + string.Join("\n", Enumerable.Range(0, rows).Select(r => Csv.Row(r.ToString(), Enumerable.Repeat(r % 256, 8).ToArray()))) + "\n";
+        using var input = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv));
+        Assert.Equal(IngestStatus.Succeeded, (await ingest.IngestAsync(input, "copied", "copied.csv")).Status);
+        var file = new FileInfo(options.DatabasePath);
+        for (var waited = 0; waited < 100 && file.Length < rows * 1500L; waited++)
+        {
+            await Task.Delay(100);
+            file.Refresh();
+        }
+        Assert.True(file.Length >= rows * 1500L, $"the database file holds {file.Length:N0} bytes, less than the {rows * 1500L:N0} bytes of pixels ingested");
+    }
 }

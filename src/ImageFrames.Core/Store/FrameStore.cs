@@ -88,6 +88,9 @@ public abstract class FrameStore : IDisposable
     /// <summary>Called on an ingest's connection after each batch committed <paramref name="bytes"/> of chunks.</summary>
     internal virtual void OnBatchCommitted(DbConnection connection, long bytes) { }
 
+    /// <summary>Called when an ingest has published or ended.</summary>
+    internal virtual void OnIngestEnded() { }
+
     /// <summary>Writes chunks of one version (SQLite: one insert each; PostgreSQL: one binary COPY).</summary>
     internal abstract void WriteChunks(DbConnection connection, DbTransaction tx, long version, IReadOnlyList<Chunk> chunks);
 

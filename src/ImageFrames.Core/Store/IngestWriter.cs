@@ -226,6 +226,7 @@ public sealed class IngestWriter : IDisposable
             tx.Commit();
         }
         _ended = true;
+        _store.OnIngestEnded();
         if (published) _store.OnDatasetChanged(_datasetId);
         _store.PurgeRetired();
         return published ? PublishOutcome.Published : PublishOutcome.Unchanged;
@@ -253,6 +254,7 @@ public sealed class IngestWriter : IDisposable
             tx.Commit();
         }
         _ended = true;
+        _store.OnIngestEnded();
         _store.PurgeRetired();
     }
 
