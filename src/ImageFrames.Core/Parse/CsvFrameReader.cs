@@ -21,9 +21,12 @@ public sealed class CsvFrameReader : IDisposable
 {
     // CsvHelper tokenises UTF-8 bytes directly (quotes, CRLF, BOM, line numbers); cells are validated as
     // bytes too, so no string is made per cell. The header is read as a record so it can be checked here,
-    // empty lines come through so they can be counted, and broken quoting is an error, not a guess.
+    // empty lines come through so they can be counted, and broken quoting is an error, not a guess. The
+    // separator is a comma: left unset, CsvHelper guesses it from the first line, and a file of ';' or tab
+    // separated cells was stored as if it were the format.
     private static readonly CsvReaderOptions Options = new()
     {
+        Separator = ',',
         HasHeader = false,
         SkipEmptyLines = false,
         TrackLineNumbers = true,
@@ -98,7 +101,10 @@ public sealed class CsvFrameReader : IDisposable
         var first = cell[Ascii.Trim(cell)];
         if (!Ascii.EqualsIgnoreCase(first, "depth"u8))
         {
-            var hint = double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            var other = first.IndexOfAny(";\t|"u8);
+            var hint = other > 0 && Ascii.EqualsIgnoreCase(first[..other], "depth"u8)
+                ? $" — the file has {(first[other] == '\t' ? "'\\t'" : $"'{(char)first[other]}'")} between cells, expected commas"
+                : double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
                 ? " — the file seems to have no header line, and its first row must not be lost" : "";
             throw new CsvRejectedException($"expected a header whose first cell is 'depth', found '{Clip(first)}'{hint}", line, 1);
         }
