@@ -126,62 +126,51 @@ static async Task<int> Parse(string csv, bool resize)
 }
 
 // Every query on the smallest and the largest dataset side by side: with the chunk index the cost of a query
-// should follow the rows it returns, not the rows the dataset holds.
+// should follow the rows it returns, not the rows the dataset holds. The two datasets' requests alternate, so
+// both see the same machine: this one drifts by tens of percent within minutes, and measured one after the
+// other the ratio of a sub-millisecond query swung from 0.6× to 2.6× between runs.
 static void QueryBench(string folder, int[] rowSizes, int iterations)
 {
     var sizes = new[] { rowSizes.Min(), rowSizes.Max() }.Distinct().ToArray();
-    var results = sizes.Select(rows => (Rows: rows, Times: QueryTimes(folder, rows, iterations))).ToArray();
-    Console.WriteLine($"| query ({iterations} requests each, mean / p99 ms) | " + string.Join(" | ", sizes.Select(r => $"{r:N0} rows")) + (sizes.Length > 1 ? " | ratio |" : " |"));
-    Console.WriteLine("|---|" + string.Concat(sizes.Select(_ => "---:|")) + (sizes.Length > 1 ? "---:|" : ""));
-    foreach (var name in results[0].Times.Keys)
+    var targets = sizes.Select(rows =>
     {
-        var cells = results.Select(r => $"{r.Times[name].Mean:F3} / {r.Times[name].P99:F3}");
-        var ratio = sizes.Length > 1 ? $" {results[^1].Times[name].Mean / results[0].Times[name].Mean:F2}× |" : "";
-        Console.WriteLine($"| {name} | {string.Join(" | ", cells)} |{ratio}");
-    }
-}
-
-static Dictionary<string, (double Mean, double P99)> QueryTimes(string folder, int rows, int iterations)
-{
-    var (options, dataset) = Target(folder, $"bench{rows}-1");
-    using var store = FrameStore.Create(options);
-    var api = Api(store, options);
-    var times = new Dictionary<string, (double, double)>();
-    // Windows start at a different depth on every request, so each one misses the cache.
-    var windows = Math.Max(1, rows - 100);
-    // A 100-row window is a depth range holding 100 rows, as clients ask for it (both bounds given).
-    string Window(int i) => $"depth_min={(90001 + i % windows) / 10.0:R}&depth_max={(90001 + i % windows + 99) / 10.0:R}";
-    // The widest picture the pixel budget allows, from the start of the dataset (all of a small one).
-    var widest = (int)Math.Min(rows, options.MaxImagePixels / options.TargetWidth);
-    var widestWindow = $"depth_max={(90001 + widest - 1) / 10.0:R}";
-    Measure("100-row JSON window, uncached", i => api.Frames(Query(Window(i))));
-    Measure("open-ended JSON window (depth_min only, limit 100), uncached", i => api.Frames(Query($"depth_min={(90001 + i % windows) / 10.0:R}")));
-    Measure("full-range JSON (first 1,000-row page), uncached", _ => { api.ClearCache(); return api.Frames(Query("limit=1000")); });
-    Measure("100-row PNG, uncached", i => api.FramesImage(Query(Window(i))));
-    Measure("full-range PNG at height=1000 (overview levels), uncached", _ => { api.ClearCache(); return api.FramesImage(Query("height=1000")); });
-    Console.WriteLine($"({rows:N0}-row dataset: the widest PNG within the pixel budget has {widest:N0} rows)");
-    Measure("widest PNG within the budget, uncached", _ => { api.ClearCache(); return api.FramesImage(Query(widestWindow)); });
-    Measure("same PNG, cached", _ => api.FramesImage(Query(widestWindow)));
-    return times;
-
-    QueryCollection Query(string text) => new(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery($"dataset={dataset}&{text}"));
-
-    void Measure(string name, Func<int, ApiResponse> run)
+        var (options, dataset) = Target(folder, $"bench{rows}-1");
+        var store = FrameStore.Create(options);
+        return new QueryTarget(store, Api(store, options), options, dataset, rows);
+    }).ToArray();
+    try
     {
-        // Warm up for a second (at most 1,000 calls): tiered JIT replaces the start-up code of the methods on
-        // the path only after they have run a while, and the first few hundred requests measured 2-3x slower.
-        var warmUp = Stopwatch.StartNew();
-        for (var i = 0; i < 1000 && warmUp.ElapsedMilliseconds < 1000; i++) run(i % 1000);
-        var samples = new List<double>();
-        for (var i = 0; i < iterations; i++)
+        foreach (var target in targets)
+            Console.WriteLine($"({target.Rows:N0}-row dataset: the widest PNG within the pixel budget has {target.WidestRows:N0} rows)");
+        Console.WriteLine($"| query ({iterations} requests each, alternating between the datasets; mean / p99 ms) | " +
+                          string.Join(" | ", sizes.Select(r => $"{r:N0} rows")) + (sizes.Length > 1 ? " | ratio |" : " |"));
+        Console.WriteLine("|---|" + string.Concat(sizes.Select(_ => "---:|")) + (sizes.Length > 1 ? "---:|" : ""));
+        foreach (var name in targets[0].Queries.Keys)
         {
-            var clock = Stopwatch.StartNew();
-            var response = run(1000 + i); // windows not used in the warm-up, so "uncached" really misses
-            samples.Add(clock.Elapsed.TotalMilliseconds);
-            if (response.Status != 200) throw new InvalidOperationException($"{name}: {response.Status} {System.Text.Encoding.UTF8.GetString(response.Body)}");
+            // Warm up for a second (at most 1,000 calls) each: tiered JIT replaces the start-up code of the methods
+            // on the path only after they have run a while, and the first few hundred requests measured 2-3x slower.
+            foreach (var target in targets)
+            {
+                var warmUp = Stopwatch.StartNew();
+                for (var i = 0; i < 1000 && warmUp.ElapsedMilliseconds < 1000; i++) target.Run(name, i % 1000);
+            }
+            var samples = targets.Select(_ => new List<double>(iterations)).ToArray();
+            for (var i = 0; i < iterations; i++)
+                for (var t = 0; t < targets.Length; t++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    targets[t].Run(name, 1000 + i); // windows not used in the warm-up, so "uncached" really misses
+                    samples[t].Add(clock.Elapsed.TotalMilliseconds);
+                }
+            foreach (var list in samples) list.Sort();
+            var cells = samples.Select(list => $"{list.Average():F3} / {list[(int)(list.Count * 0.99)]:F3}");
+            var ratio = sizes.Length > 1 ? $" {samples[^1].Average() / samples[0].Average():F2}× |" : "";
+            Console.WriteLine($"| {name} | {string.Join(" | ", cells)} |{ratio}");
         }
-        samples.Sort();
-        times[name] = (samples.Average(), samples[(int)(samples.Count * 0.99)]);
+    }
+    finally
+    {
+        foreach (var target in targets) target.Dispose();
     }
 }
 
@@ -295,4 +284,45 @@ sealed class PeakWorkingSet
         _thread.Join();
         return _peak;
     }
+}
+
+/// <summary>One dataset of the query bench: its store, the API over it, and each query as a function of the
+/// request number (windows start at a different depth on every request, so each one misses the cache).</summary>
+sealed class QueryTarget : IDisposable
+{
+    private readonly FrameStore _store;
+
+    public int Rows { get; }
+    public int WidestRows { get; }
+    public Dictionary<string, Func<int, ApiResponse>> Queries { get; }
+
+    public QueryTarget(FrameStore store, FramesApi api, FramesOptions options, string dataset, int rows)
+    {
+        (_store, Rows) = (store, rows);
+        var windows = Math.Max(1, rows - 100);
+        // A 100-row window is a depth range holding 100 rows, as clients ask for it (both bounds given).
+        string Window(int i) => $"depth_min={(90001 + i % windows) / 10.0:R}&depth_max={(90001 + i % windows + 99) / 10.0:R}";
+        // The widest picture the pixel budget allows, from the start of the dataset (all of a small one).
+        WidestRows = (int)Math.Min(rows, options.MaxImagePixels / options.TargetWidth);
+        var widestWindow = $"depth_max={(90001 + WidestRows - 1) / 10.0:R}";
+        QueryCollection Query(string text) => new(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery($"dataset={dataset}&{text}"));
+        Queries = new()
+        {
+            ["100-row JSON window, uncached"] = i => api.Frames(Query(Window(i))),
+            ["open-ended JSON window (depth_min only, limit 100), uncached"] = i => api.Frames(Query($"depth_min={(90001 + i % windows) / 10.0:R}")),
+            ["full-range JSON (first 1,000-row page), uncached"] = _ => { api.ClearCache(); return api.Frames(Query("limit=1000")); },
+            ["100-row PNG, uncached"] = i => api.FramesImage(Query(Window(i))),
+            ["full-range PNG at height=1000 (overview levels), uncached"] = _ => { api.ClearCache(); return api.FramesImage(Query("height=1000")); },
+            ["widest PNG within the budget, uncached"] = _ => { api.ClearCache(); return api.FramesImage(Query(widestWindow)); },
+            ["same PNG, cached"] = _ => api.FramesImage(Query(widestWindow)),
+        };
+    }
+
+    public void Run(string name, int request)
+    {
+        var response = Queries[name](request);
+        if (response.Status != 200) throw new InvalidOperationException($"{name}: {response.Status} {System.Text.Encoding.UTF8.GetString(response.Body)}");
+    }
+
+    public void Dispose() => _store.Dispose();
 }
