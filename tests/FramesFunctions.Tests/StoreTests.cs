@@ -56,24 +56,29 @@ public sealed class StoreTests : IDisposable
     {
         var options = new ImageFrames.Configuration.FramesOptions { DatabasePath = Path.Combine(_db.Folder, "wal.db"), TargetWidth = 1500 };
         using var store = new SqliteFrameStore(options) { CheckpointEveryBytes = 1 << 20 };
-        var batch = new Parse.FrameBatch(256, options.TargetWidth);
-        const int batches = 84; // 84 × 256 rows × 1,500 px = 32 MB
-        using (var writer = store.BeginIngest("long", "long.csv", DateTimeOffset.UtcNow))
-        {
-            for (var b = 0; b < batches; b++)
-            {
-                for (batch.Count = 0; !batch.IsFull; batch.Count++)
-                {
-                    (batch.Depths[batch.Count], batch.Lines[batch.Count]) = (b * 256 + batch.Count, b * 256 + batch.Count + 2);
-                    batch.Row(batch.Count).Fill((byte)b);
-                }
-                writer.Write(batch);
-            }
-            writer.Publish(new DatasetContent("long.csv", 1, "00", 8, options.TargetWidth, "area", batches * 256, 0, 0, batches * 256 - 1), DateTimeOffset.UtcNow);
-        }
+        WriteBackToBack(store, "long", Batches);
         var wal = new FileInfo(options.DatabasePath + "-wal").Length;
-        Assert.True(wal < batches * 256L * options.TargetWidth / 3, $"the WAL grew to {wal:N0} bytes for {batches * 256L * options.TargetWidth:N0} bytes of pixels");
-        Assert.Equal(batches * 256, store.ReadFrames("long", DepthRange.All, int.MaxValue, 0)!.Count);
+        Assert.True(wal < Batches * 256L * options.TargetWidth / 3, $"the WAL grew to {wal:N0} bytes for {Batches * 256L * options.TargetWidth:N0} bytes of pixels");
+        Assert.Equal(Batches * 256, store.ReadFrames("long", DepthRange.All, int.MaxValue, 0)!.Count);
+    }
+
+    private const int Batches = 84; // 84 × 256 rows × 1,500 px = 32 MB
+
+    /// <summary>An ingest's batches written back to back, with no parser to wait for, then published.</summary>
+    private static void WriteBackToBack(SqliteFrameStore store, string dataset, int batches)
+    {
+        var batch = new Parse.FrameBatch(256, 1500);
+        using var writer = store.BeginIngest(dataset, dataset + ".csv", DateTimeOffset.UtcNow);
+        for (var b = 0; b < batches; b++)
+        {
+            for (batch.Count = 0; !batch.IsFull; batch.Count++)
+            {
+                (batch.Depths[batch.Count], batch.Lines[batch.Count]) = (b * 256 + batch.Count, b * 256 + batch.Count + 2);
+                batch.Row(batch.Count).Fill((byte)b);
+            }
+            writer.Write(batch);
+        }
+        writer.Publish(new DatasetContent(dataset + ".csv", 1, dataset, 8, 1500, "area", batches * 256, 0, 0, batches * 256 - 1), DateTimeOffset.UtcNow);
     }
 
     /// <summary>What an ingest leaves in the WAL is copied into the database file once it ends, without waiting

@@ -61,9 +61,11 @@ public sealed class SqliteFrameStore : FrameStore
     /// A checkpoint copies the WAL into the database file and syncs both. Left to SQLite (autocheckpoint, in
     /// the thread that commits), it stalled an ingest's writer 0.3 s per 64 MB — two fsyncs and the copy — and
     /// the parser behind it. So an ingest's connection never checkpoints: every <see cref="CheckpointEveryBytes"/>
-    /// of its batches, a background task copies what is committed (PASSIVE: the writer goes on meanwhile), and
-    /// once that is done the writer finishes it between two batches (FULL: the frames written meanwhile, and
-    /// the sync of the database file), so the WAL starts over and stays near that size.
+    /// of its batches, a thread of its own copies what is committed while the writer goes on, and once that is
+    /// done the writer finishes it between two batches: the frames written meanwhile, and the sync of the
+    /// database file, which SQLite only does once every frame is copied — so the WAL starts over and stays near
+    /// that size. Both are PASSIVE checkpoints: they copy what no reader still needs and never wait for readers
+    /// or writers, so a slow reader (a picture streaming to a slow client) delays no ingest.
     /// </summary>
     internal long CheckpointEveryBytes { get; init; } = 64L << 20;
     private readonly Lock _checkpointGate = new();
@@ -86,7 +88,7 @@ public sealed class SqliteFrameStore : FrameStore
                 _copying = null;
                 try
                 {
-                    connection.Execute("PRAGMA wal_checkpoint(FULL)");
+                    connection.Execute("PRAGMA wal_checkpoint(PASSIVE)");
                 }
                 catch (SqliteException)
                 {
@@ -125,7 +127,7 @@ public sealed class SqliteFrameStore : FrameStore
         }
         catch (SqliteException)
         {
-            // The frames stay in the WAL, as durable as before; the FULL checkpoint that follows copies them.
+            // The frames stay in the WAL, as durable as before; the writer's checkpoint that follows copies them.
         }
     }
 
