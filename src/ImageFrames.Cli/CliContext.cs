@@ -2,6 +2,7 @@ using ImageFrames.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace ImageFrames.Cli;
 
@@ -21,8 +22,12 @@ public sealed class CliContext(CliConsole console, IConfiguration configuration)
     public CliConsole Console { get; } = console;
     public IConfiguration Configuration { get; } = configuration;
 
+    // Logs go to standard error, never into the output scripts read; an ingest's outcome, which the service also
+    // logs, is the verb's own one line, so the CLI does not repeat it as a log line.
     public T Get<T>() where T : notnull => (_services ??= new ServiceCollection()
-            .AddLogging(l => l.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
+            .AddLogging(l => l.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+                .AddFilter(typeof(Ingest.IngestService).FullName, LogLevel.Error))
+            .Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
             .AddImageFramesCore(Configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }))
         .GetRequiredService<T>();

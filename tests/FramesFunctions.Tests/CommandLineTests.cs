@@ -73,6 +73,26 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("no dataset 'nope'", missing.Err);
     }
 
+    /// <summary>As a process, an ingest says how it ended in one line, and nothing else: the outcome on standard
+    /// output when it succeeded, the reason on standard error when it was rejected — no log line repeating it,
+    /// and never a log line on standard output, which scripts read (`datasets --json`).</summary>
+    [Fact]
+    public async Task AsAProcessAnIngestSaysHowItEndedInOneLine()
+    {
+        var bad = Path.Combine(_db.Folder, "bad.csv");
+        await File.WriteAllTextAsync(bad, "depth,a\n1,300\n");
+        var rejected = await _db.RunCliAsync("ingest", bad);
+        Assert.Equal((1, ""), (rejected.Exit, rejected.Out));
+        Assert.Equal([$"rejected {bad}: line 2, column 2 ('a'): expected an integer grey value 0..255, found '300'"],
+            rejected.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        var good = Path.Combine(_db.Folder, "good.csv");
+        await File.WriteAllTextAsync(good, "depth,a\n1,30\n");
+        var succeeded = await _db.RunCliAsync("ingest", good, "--quiet");
+        Assert.Equal((0, ""), (succeeded.Exit, succeeded.Err));
+        Assert.Single(succeeded.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.StartsWith("succeeded: dataset 'good', 1 rows"));
+    }
+
     /// <summary>One typo or bad value per verb: exit 2, and the message names what was wrong.</summary>
     [Theory]
     [InlineData("--depthmin", "render", "img", "--depthmin", "9100", "--out", "w.png")]

@@ -26,7 +26,7 @@ public sealed class CrashTests
             // The CLI reads the CSV from a pipe that is fed only part of the file, so when it is killed it is
             // certainly mid-ingest, with thousands of rows already written into its uncommitted version.
             var fed = 8_000 + random.Next(0, 50_000);
-            using var cli = StartCli(db, "ingest", "-", "--dataset", "crash", "--chunk-size", "2000");
+            using var cli = db.StartCli("ingest", "-", "--dataset", "crash", "--chunk-size", "2000");
             foreach (var line in File.ReadLines(csv).Take(fed + 1)) await cli.StandardInput.WriteLineAsync(line);
             await cli.StandardInput.FlushAsync();
             var written = 0;
@@ -49,28 +49,12 @@ public sealed class CrashTests
             Assert.StartsWith("abandoned", db.Store.IngestionLog("crash")[0].Error);
         }
 
-        using var finish = StartCli(db, "ingest", csv, "--dataset", "crash");
+        using var finish = db.StartCli("ingest", csv, "--dataset", "crash");
         var output = await finish.StandardOutput.ReadToEndAsync();
         await finish.WaitForExitAsync();
         Assert.True(finish.ExitCode == 0, output + await finish.StandardError.ReadToEndAsync());
         Assert.StartsWith("succeeded", output);
         Assert.Equal(Rows, db.Store.FindDataset("crash")!.RowCount);
         Assert.Equal("ok", db.Scalar("PRAGMA integrity_check"));
-    }
-
-    /// <summary>The command line (`frames`), as a user would run it, against this test's database.</summary>
-    private static Process StartCli(TempDatabase db, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = db.Folder,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["FRAMES_DB_PATH"] = db.Options.DatabasePath },
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "frames.dll"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        return Process.Start(start)!;
     }
 }

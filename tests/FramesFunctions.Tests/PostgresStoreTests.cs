@@ -65,7 +65,7 @@ public sealed class PostgresStoreTests(PostgresFixture server)
 
         var csv = Path.Combine(db.Folder, "v2.csv");
         await File.WriteAllTextAsync(csv, Csv.Of(200, ("1", 20), ("2", 20), ("3", 20)));
-        var (exit, output, _) = await CliAsync(db, "ingest", csv, "--dataset", "shared");
+        var (exit, output, _) = await db.RunCliAsync("ingest", csv, "--dataset", "shared");
         Assert.Equal((0, "succeeded"), (exit, output.Split(':')[0]));
 
         var after = api.Frames(Query("dataset=shared"));
@@ -81,7 +81,7 @@ public sealed class PostgresStoreTests(PostgresFixture server)
         using var db = await TempDatabase.PostgresAsync(server);
         var csv = Path.Combine(db.Folder, "both.csv");
         await File.WriteAllTextAsync(csv, Csv.Header(200) + "\n" + string.Join("\n", Enumerable.Range(0, 30_000).Select(i => Csv.Row(i.ToString(), Enumerable.Repeat(i % 256, 200)))) + "\n");
-        var runs = await Task.WhenAll(CliAsync(db, "ingest", csv), CliAsync(db, "ingest", csv));
+        var runs = await Task.WhenAll(db.RunCliAsync("ingest", csv), db.RunCliAsync("ingest", csv));
 
         Assert.All(runs, run => Assert.Equal(0, run.Exit));
         Assert.Equal(["succeeded", "unchanged"], runs.Select(r => r.Out.Split(':')[0]).Order());
@@ -236,19 +236,4 @@ public sealed class PostgresStoreTests(PostgresFixture server)
 
     private static QueryCollection Query(string text) => new(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(text));
 
-    /// <summary>The command line in a process of its own, on this test's database.</summary>
-    private static async Task<(int Exit, string Out, string Err)> CliAsync(TempDatabase db, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = db.Folder, RedirectStandardOutput = true, RedirectStandardError = true,
-            Environment = { ["FRAMES_POSTGRES"] = db.Options.PostgresConnectionString },
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "frames.dll"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var (output, errors) = (process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await output, await errors);
-    }
 }

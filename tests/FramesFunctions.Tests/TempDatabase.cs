@@ -68,6 +68,29 @@ public sealed class TempDatabase : IDisposable
         return await Ingest.IngestAsync(stream, dataset, Path.GetFileName(path));
     }
 
+    /// <summary>The command line (`frames`) in a process of its own, as a user runs it, on this database.</summary>
+    public Process StartCli(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Folder, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+            Environment = { ["FRAMES_DB_PATH"] = Options.DatabasePath, ["FRAMES_POSTGRES"] = Options.PostgresConnectionString },
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "frames.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        return Process.Start(start)!;
+    }
+
+    /// <summary><see cref="StartCli"/> to its end: exit code, standard output, standard error.</summary>
+    public async Task<(int Exit, string Out, string Err)> RunCliAsync(params string[] args)
+    {
+        using var process = StartCli(args);
+        process.StandardInput.Close();
+        var (output, errors) = (process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        return (process.ExitCode, await output, await errors);
+    }
+
     /// <summary>Rows the file holds at level 0 of every version, published or not (chunked or staged).</summary>
     public long StoredRows() =>
         (long)Scalar("SELECT (SELECT coalesce(sum(row_count), 0) FROM chunks WHERE level = 0) + (SELECT count(*) FROM staging)")!;
