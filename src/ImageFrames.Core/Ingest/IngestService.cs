@@ -23,10 +23,12 @@ public readonly record struct IngestProgress(int Rows, long Bytes);
 /// </summary>
 public sealed class IngestService(FrameStore store, FramesOptions options, FramesMetrics metrics, ILogger<IngestService> logger)
 {
-    /// <summary>At most this many batches between parser and writer: enough to ride out a writer's pause (a
-    /// checkpoint's sync, ~0.1 s, is ~16 batches of parsing), allocated only when the writer falls behind, so a
-    /// small file uses one or two.</summary>
-    private const int BatchesInFlight = 16;
+    /// <summary>The pixels that may wait between parser and writer: enough to ride out a writer's pause (a
+    /// checkpoint's sync, ~0.1 s, is 16 default batches of parsing, 10 MB). Batches are allocated only when the
+    /// writer falls behind, so a small file uses one or two; big batches (<c>FRAMES_CHUNK_SIZE</c>) get fewer.</summary>
+    private const long BytesInFlight = 16L << 20;
+
+    private static int BatchesInFlight(int rows, int width) => (int)Math.Clamp(BytesInFlight / ((long)rows * width), 2, 16);
 
     /// <summary>
     /// Ingests <paramref name="csv"/> as <paramref name="datasetId"/>, or when that is null as the dataset named
@@ -59,8 +61,10 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
             return Finish(IngestStatus.Rejected, null, SourceConflict(existing.SourceName));
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var free = Channel.CreateBounded<FrameBatch>(BatchesInFlight);
-        var full = Channel.CreateBounded<FrameBatch>(BatchesInFlight);
+        var batchRows = chunkSize ?? options.ChunkSize;
+        var inFlight = BatchesInFlight(batchRows, options.TargetWidth);
+        var free = Channel.CreateBounded<FrameBatch>(inFlight);
+        var full = Channel.CreateBounded<FrameBatch>(inFlight);
         var allocated = 0;
 
         var writing = Task.Run(() => WriteBatchesAsync(id, sourceName, started, opened => writer = opened, full.Reader, free.Writer, input, progress, cancel),
@@ -73,7 +77,7 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
             while (true)
             {
                 var batch = free.Reader.TryRead(out var recycled) ? recycled
-                    : allocated++ < BatchesInFlight ? new FrameBatch(chunkSize ?? options.ChunkSize, options.TargetWidth)
+                    : allocated++ < inFlight ? new FrameBatch(batchRows, options.TargetWidth)
                     : await free.Reader.ReadAsync(cancel.Token).ConfigureAwait(false);
                 var any = await reader.FillAsync(batch, cancel.Token).ConfigureAwait(false);
                 if (any) await full.Writer.WriteAsync(batch, cancel.Token).ConfigureAwait(false);
