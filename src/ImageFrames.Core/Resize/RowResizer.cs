@@ -95,6 +95,7 @@ public sealed class RowResizer
             var w = _weights.AsSpan(i * _stride, _stride);
             for (var k = 0; k < w.Length; k++)
             {
+                if (w[k] == 0) continue; // padding of a tap moved left at the edge (constructor)
                 var row = rows.Slice((_starts[i] + k) * width, width);
                 for (var x = 0; x < width; x++) acc[x] += (long)w[k] * row[x];
             }
