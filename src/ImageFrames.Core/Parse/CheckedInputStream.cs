@@ -6,7 +6,7 @@ namespace ImageFrames.Parse;
 /// <summary>
 /// A read-only pass-through over the incoming CSV that hashes (SHA-256) and counts every byte as it streams
 /// by, enforces the size limit before the bytes are parsed, and refuses binary content early, so none of
-/// those checks needs the file buffered. It reads ahead on a task of its own (up to 16 MiB): the parser
+/// those checks needs the file buffered. It reads ahead on a task of its own (about 4 MiB): the parser
 /// never waits on the network or the disk, and hashing runs beside parsing instead of on its thread.
 /// </summary>
 public sealed class CheckedInputStream : Stream
@@ -31,7 +31,7 @@ public sealed class CheckedInputStream : Stream
         _pump = Task.Run(PumpAsync);
     }
 
-    /// <summary>Bytes read from the source so far (read ahead of the parser by up to 16 MiB).</summary>
+    /// <summary>Bytes read from the source so far (read ahead of the parser by about 4 MiB).</summary>
     public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     /// <summary>Lower-case hex SHA-256 of the whole input; call once the parser has read to its end.</summary>
