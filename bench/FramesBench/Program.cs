@@ -14,11 +14,18 @@ using Microsoft.Extensions.Logging.Abstractions;
 // Whole-file benchmark: generates inputs with `frames sample`'s generator (200 grey columns, depth step 0.1),
 // then measures ingest (and each stage alone) and the query paths in-process. Prints a Markdown table.
 // Usage: dotnet run -c Release --project bench/FramesBench -- [--rows 5460,100000,1000000] [--iterations 300]
+//        dotnet run -c Release --project bench/FramesBench -- cold-start [--runs 5]   (see ColdStart.cs)
 // With FRAMES_POSTGRES set, every stage runs against that PostgreSQL database instead of SQLite files (one
 // dataset per run, named like the file it would have been; replaced on each run).
 if (args.FirstOrDefault() == "micro")
 {
     BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(MicroBenchmarks).Assembly).Run(args[1..], MicroBenchmarks.Config);
+    return;
+}
+if (args.FirstOrDefault() == "cold-start")
+{
+    var runs = int.Parse(args.SkipWhile(a => a != "--runs").Skip(1).FirstOrDefault() ?? "5", CultureInfo.InvariantCulture);
+    await ImageFrames.Bench.ColdStart.RunAsync(runs);
     return;
 }
 // As the function app does (its Program.cs): the store's calls block threads, and up to 32 requests run at once.

@@ -179,22 +179,6 @@ public sealed class DeploymentFilesTests
         Assert.Equal(150, FramesOptions.From(config).TargetWidth);
     }
 
-    /// <summary>The Dockerfile as instructions (continuation lines joined), grouped by stage.</summary>
-    private static List<(string Image, string Name, List<string> Lines)> DockerStages()
-    {
-        var joined = System.Text.RegularExpressions.Regex.Replace(Read("Dockerfile"), @"\\\r?\n\s*", " ");
-        var stages = new List<(string, string, List<string>)>();
-        foreach (var line in joined.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')))
-        {
-            if (line.StartsWith("FROM "))
-            {
-                var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                stages.Add((words[1], words.Length > 3 ? words[3] : "", []));
-            }
-            else stages[^1].Item3.Add(line);
-        }
-        return stages;
-    }
 
     /// <summary>What the image must do, checked through the relations between its instructions: the SDK and
     /// the runtime match the projects' target framework; everything published is copied into the final stage;
@@ -204,7 +188,7 @@ public sealed class DeploymentFilesTests
     {
         var framework = System.Xml.Linq.XDocument.Load(Path.Combine(TestPaths.RepositoryRoot, "Directory.Build.props")).Descendants("TargetFramework").Single().Value; // net10.0
         var version = framework["net".Length..];
-        var stages = DockerStages();
+        var stages = DockerfileStages.Read();
         Assert.Equal(2, stages.Count);
         var (build, runtime) = (stages[0], stages[1]);
         Assert.Equal($"mcr.microsoft.com/dotnet/sdk:{version}", build.Image);
@@ -237,6 +221,40 @@ public sealed class DeploymentFilesTests
         Assert.Contains(publishes, p => p.Output == "/opt/frames" && p.Project.EndsWith("ImageFrames.Cli.csproj"));
         Assert.Contains($"8080:{port}", ((YamlSequenceNode)Node(Map(Map(Compose(), "services"), "functions"), "ports")).Select(p => p.ToString()));
         Assert.Contains("bin/", Read(".dockerignore"));
+    }
+
+    /// <summary>What running the image as shipped showed: no BuildKit frontend to pull, one platform's native
+    /// files, precompiled code, and a command that passes SIGTERM on to the host (ContainerStartTests runs it).</summary>
+    [Fact]
+    public void TheImageBuildsOfflinePublishesForLinuxX64ReadyToRunAndStopsGracefully()
+    {
+        Assert.DoesNotContain(Read("Dockerfile").Split('\n'), l => l.TrimStart().StartsWith("# syntax=", StringComparison.OrdinalIgnoreCase));
+        var (build, runtime) = (DockerfileStages.Read()[0], DockerfileStages.Read()[1]);
+        var restores = build.Lines.Where(l => l.StartsWith("RUN ")).SelectMany(l => l.Split("&&")).Where(c => c.Contains("dotnet restore")).ToList();
+        var publishes = build.Lines.Where(l => l.StartsWith("RUN ")).SelectMany(l => l.Split("&&")).Where(c => c.Contains("dotnet publish")).ToList();
+        Assert.Equal(2, restores.Count);
+        Assert.Equal(2, publishes.Count);
+        // --no-restore publishes need a restore for the same runtime and the ReadyToRun compiler package.
+        foreach (var command in restores.Concat(publishes))
+        {
+            Assert.Contains("-r linux-x64", command);
+            Assert.Contains("-p:PublishReadyToRun=true", command);
+        }
+        foreach (var publish in publishes) Assert.Contains("--self-contained false", publish); // on the base image's .NET
+
+        Assert.Contains(runtime.Lines, l => l == "COPY scripts/container-start.sh /opt/startup/frames-start.sh");
+        Assert.Contains(runtime.Lines, l => l.StartsWith("RUN ") && l.Contains("chmod 755") && l.Contains("/opt/startup/frames-start.sh"));
+        Assert.Equal("CMD [\"/opt/startup/frames-start.sh\"]", Assert.Single(runtime.Lines, l => l.StartsWith("CMD ")));
+        Assert.True(File.Exists(Path.Combine(TestPaths.RepositoryRoot, "scripts", "container-start.sh")));
+
+        // Docker's init as PID 1 reaps the host when the base start script ends before it; each app container has it.
+        var services = Map(Compose(), "services");
+        foreach (var name in new[] { "functions", "scale-1", "scale-2" })
+        {
+            var service = Merged(Map(services, name));
+            Assert.Equal("true", Scalar(service, "init"));
+            Assert.True(TimeSpan.Parse("00:00:" + Scalar(service, "stop_grace_period").TrimEnd('s')) >= TimeSpan.FromSeconds(10), $"{name} gives the host less than 10 s to stop");
+        }
     }
 
     [Fact]

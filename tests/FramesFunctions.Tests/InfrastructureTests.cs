@@ -159,10 +159,12 @@ public sealed class InfrastructureTests
             Assert.True(parameters.TryGetProperty(parameter.Name, out _), $"main.parameters.json lacks {parameter.Name}");
     }
 
-    [Fact]
-    public void ThePosixHookPassesShellcheck()
+    [Theory]
+    [InlineData("postdeploy.sh")]
+    [InlineData("container-start.sh")]
+    public void ThePosixScriptsPassShellcheck(string script)
     {
-        var result = Run("shellcheck", "--shell=sh", "--severity=style", Path.Combine(TestPaths.RepositoryRoot, "scripts", "postdeploy.sh"));
+        var result = Run("shellcheck", "--shell=sh", "--severity=style", Path.Combine(TestPaths.RepositoryRoot, "scripts", script));
         Assert.True(result.Exit == 0, result.Out + result.Err);
     }
 

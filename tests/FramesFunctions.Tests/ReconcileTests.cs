@@ -48,11 +48,14 @@ public sealed class ReconcileTests(AzuriteFixture azurite) : IDisposable
     {
         var container = await UploadAsync(("flaky.csv", Csv.Of(4, ("1", 1))));
         var source = $"{container.Name}/flaky.csv";
+        // The attempts come after the upload (the manual clock started before it; an attempt older than the blob
+        // would make it due as "changed since last tried", whatever the backoff: this test was flaky so).
+        _time.Advance(TimeSpan.FromSeconds(2));
         // What the trigger's failed deliveries left: three failed attempts, the last one just now.
         for (var i = 0; i < 3; i++)
             _db.Store.RecordAttempt(new IngestAttempt(0, "flaky", source, null, null, _time.GetUtcNow(), _time.GetUtcNow(), null, null, "failed", "disk full"));
 
-        _time.Advance(ReconcileService.Backoff(3) - TimeSpan.FromSeconds(5));
+        _time.Advance(ReconcileService.Backoff(1) - TimeSpan.FromSeconds(5)); // three quick deliveries: one round
         Assert.Equal(0, (await Sweep().SweepAsync(default)).Ingested); // still backing off
         Assert.Null(_db.Store.FindDataset("flaky"));
 
@@ -60,6 +63,36 @@ public sealed class ReconcileTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(1, (await Sweep().SweepAsync(default)).Ingested);
         Assert.Equal(1, _db.Store.FindDataset("flaky")!.RowCount);
         Assert.Equal("succeeded", _db.Store.IngestionLog("flaky")[0].Status);
+    }
+
+    /// <summary>The host's own quick deliveries of a blob (five within seconds) are one round, not five steps of
+    /// backoff: the sweep's first retry comes at the first sweep at least a minute after the host gave up, and
+    /// each failed retry of the sweep's own doubles the wait, 2, 4 … minutes.</summary>
+    [Fact]
+    public void TheHostsQuickDeliveriesCountAsOneRoundOfBackoff()
+    {
+        const string source = "frames-input/flaky.csv";
+        void Fail() => _db.Store.RecordAttempt(new IngestAttempt(0, "flaky", source, null, null, _time.GetUtcNow(), _time.GetUtcNow(), null, null, "failed", "disk full"));
+        bool Due() => ReconcileService.IsDue(_db.Store.LatestAttempt(source), modified: null, _time.GetUtcNow());
+
+        for (var delivery = 0; delivery < 5; delivery++)
+        {
+            Fail();
+            _time.Advance(TimeSpan.FromSeconds(2));
+        }
+        _time.Advance(TimeSpan.FromSeconds(50)); // 52 s after the host's last failure
+        Assert.False(Due());
+        _time.Advance(TimeSpan.FromSeconds(10)); // 62 s
+        Assert.True(Due());
+
+        foreach (var minutes in new[] { 2, 4, 8 })
+        {
+            Fail(); // the sweep's retry failed too
+            _time.Advance(TimeSpan.FromMinutes(minutes) - TimeSpan.FromSeconds(5));
+            Assert.False(Due());
+            _time.Advance(TimeSpan.FromSeconds(10));
+            Assert.True(Due());
+        }
     }
 
     [Theory]

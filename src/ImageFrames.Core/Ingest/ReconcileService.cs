@@ -17,8 +17,25 @@ public sealed record ReconcileResult(int Listed, int Ingested, int Skipped, int 
 public sealed class ReconcileService(BlobServiceClient? blobs, FrameStore store, IngestService ingest, FramesOptions options,
     TimeProvider time, ILogger<ReconcileService> logger)
 {
-    /// <summary>Wait after the n-th failure in a row: 1, 2, 4 … minutes, at most an hour.</summary>
-    public static TimeSpan Backoff(int failures) => TimeSpan.FromMinutes(Math.Min(60, 1 << Math.Clamp(failures - 1, 0, 6)));
+    /// <summary>Wait after the n-th failed round in a row: 1, 2, 4 … minutes, at most an hour.</summary>
+    public static TimeSpan Backoff(int rounds) => TimeSpan.FromMinutes(Math.Min(60, 1 << Math.Clamp(rounds - 1, 0, 6)));
+
+    /// <summary>
+    /// Failed attempts (newest first) as rounds: attempts that each started within a minute (the first backoff
+    /// step) of the previous one's end are one round. The host delivers a blob several times within seconds
+    /// before it gives up; counted one by one, those deliveries pushed the sweep's first retry to 16 minutes.
+    /// The sweep's own retries are at least a minute apart, so each of them is a round of its own.
+    /// </summary>
+    public static int FailedRounds(IReadOnlyList<IngestAttempt> failures)
+    {
+        var rounds = failures.Count > 0 ? 1 : 0;
+        for (var i = 1; i < failures.Count; i++)
+        {
+            var (newer, older) = (failures[i - 1], failures[i]);
+            if (newer.StartedAt - (older.FinishedAt ?? older.StartedAt) >= Backoff(1)) rounds++;
+        }
+        return rounds;
+    }
 
     public async Task<ReconcileResult> SweepAsync(CancellationToken ct)
     {
@@ -52,6 +69,6 @@ public sealed class ReconcileService(BlobServiceClient? blobs, FrameStore store,
         if (history is null) return true;
         var latest = history.Latest;
         if (modified is { } m && latest.StartedAt < m) return true; // changed since it was last tried
-        return latest.Status == "failed" && now >= (latest.FinishedAt ?? latest.StartedAt) + Backoff(history.ConsecutiveFailures);
+        return latest.Status == "failed" && now >= (latest.FinishedAt ?? latest.StartedAt) + Backoff(FailedRounds(history.ConsecutiveFailures));
     }
 }

@@ -150,20 +150,20 @@ public abstract class FrameStore : IDisposable
 
     /// <summary>The latest attempt to ingest <paramref name="source"/> and how many attempts in a row (up to
     /// <paramref name="countUpTo"/>) have failed: two index seeks, however long the log.</summary>
-    public SourceHistory? LatestAttempt(string source, int countUpTo = 16)
+    public SourceHistory? LatestAttempt(string source, int countUpTo = 32)
     {
         using var connection = Open();
         using var command = connection.Command($"SELECT {AttemptColumns} FROM ingestion_log WHERE source = @source ORDER BY id DESC LIMIT @n")
             .With("@source", source).With("@n", countUpTo);
         using var reader = command.ExecuteReader();
         IngestAttempt? latest = null;
-        var failures = 0;
+        var failures = new List<IngestAttempt>();
         while (reader.Read())
         {
             var attempt = ReadAttempt(reader);
             latest ??= attempt;
             if (attempt.Status != "failed") break;
-            failures++;
+            failures.Add(attempt);
         }
         return latest is null ? null : new SourceHistory(latest, failures);
     }

@@ -32,8 +32,9 @@ public sealed record IngestAttempt(
     string Status,
     string? Error);
 
-/// <summary>The latest attempt at one source, and how many attempts in a row failed (0 unless it failed).</summary>
-public sealed record SourceHistory(IngestAttempt Latest, int ConsecutiveFailures);
+/// <summary>The latest attempt at one source, and the failed attempts in a row up to it, newest first (empty
+/// unless it failed).</summary>
+public sealed record SourceHistory(IngestAttempt Latest, IReadOnlyList<IngestAttempt> ConsecutiveFailures);
 
 /// <summary>An inclusive depth window; a null bound is open.</summary>
 public readonly record struct DepthRange(double? Min, double? Max)
