@@ -171,6 +171,17 @@ public sealed class DlisReaderTests
     }
 
     [Fact]
+    public async Task ASegmentLongerThanItsVisibleRecordIsRejected()
+    {
+        var bytes = ImageFile(new DlisBytes()).ToArray();
+        var visible = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(80));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(84), (ushort)(visible - 4 + 2));
+        var e = await RejectedAsync(bytes);
+        Assert.Equal(84, e.Offset);
+        Assert.Contains("overruns its visible record", e.Message);
+    }
+
+    [Fact]
     public async Task AnUnknownRepresentationCodeIsRejectedNamingTheRecord()
     {
         var set = new SetWriter("CHANNEL").Template("REPRESENTATION-CODE").Object("X").Raw(0x20 | 0x04 | 0x01, 99, 1).ToArray();

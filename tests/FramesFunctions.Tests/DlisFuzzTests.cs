@@ -1,0 +1,68 @@
+using ImageFrames.Parse.Dlis;
+
+namespace ImageFrames.Tests;
+
+/// <summary>
+/// Random truncations and byte flips of the fixtures (seeded, so a failure repeats): the reader either reads
+/// the file or rejects it with a <see cref="DlisFormatException"/> — never another exception, never a hang,
+/// never more memory than its bound (one logical record of at most 64 MiB, plus its own buffers).
+/// </summary>
+public sealed class DlisFuzzTests
+{
+    public static TheoryData<string> Files => new() { "fmi_small_vr512.dlis", "ubi_feet_decreasing.dlis", "multi_file.dlis", "int_image.dlis" };
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void TruncationsAndByteFlipsAreReadOrRejectedCleanly(string file)
+    {
+        var original = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Data", "dlis", file));
+        var random = new Random(file.GetHashCode(StringComparison.Ordinal) & 0x7FFF ^ 20261130);
+        var outcomes = new Dictionary<string, int>();
+        for (var trial = 0; trial < 600; trial++)
+        {
+            var bytes = (byte[])original.Clone();
+            if (trial % 3 == 0) bytes = bytes[..random.Next(0, bytes.Length)];
+            else
+            {
+                // A few flips, mostly where the sets live (bytes 80-1,200 in these files: file header, origin,
+                // channels, frame), the rest anywhere (visible record and segment headers, frame data).
+                for (var flips = random.Next(1, 4); flips > 0; flips--)
+                {
+                    var at = random.Next(10) < 6 ? random.Next(80, Math.Min(1200, bytes.Length)) : random.Next(bytes.Length);
+                    bytes[at] ^= (byte)random.Next(1, 256);
+                }
+            }
+            var outcome = Read(bytes, $"{file} trial {trial}");
+            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+        }
+        Assert.True(outcomes.GetValueOrDefault("rejected") > 0, "no mutation was rejected: the test did not reach the checks");
+    }
+
+    private static string Read(byte[] bytes, string trial)
+    {
+        // A MemoryStream completes every read synchronously, so the whole read runs on this thread, where its
+        // allocations are counted, and a hang shows as a read that never returns.
+        var read = Task.Run(() =>
+        {
+            var start = GC.GetAllocatedBytesForCurrentThread();
+            try
+            {
+                using var reader = DlisFileReader.OpenAsync(new MemoryStream(bytes)).GetAwaiter().GetResult();
+                var values = new double[1 << 20];
+                while (reader.NextFrameAsync().AsTask().GetAwaiter().GetResult() is { } frame)
+                    for (var c = 0; c < frame.Layout.Frame.Channels.Count; c++)
+                        frame.Layout.Read(c, frame.Samples.Span, values, frame.Offset, frame.Record);
+                return ("read", GC.GetAllocatedBytesForCurrentThread() - start);
+            }
+            catch (DlisFormatException e)
+            {
+                Assert.False(string.IsNullOrWhiteSpace(e.Detail));
+                return ("rejected", GC.GetAllocatedBytesForCurrentThread() - start);
+            }
+        });
+        Assert.True(read.Wait(TimeSpan.FromSeconds(30)), $"{trial}: the read did not finish in 30 s");
+        var (outcome, allocated) = read.Result;
+        Assert.True(allocated < 80L << 20, $"{trial}: the read allocated {allocated / 1e6:F0} MB");
+        return outcome;
+    }
+}
