@@ -19,7 +19,7 @@ public sealed class LayoutTests : IDisposable
         using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             connection.Open();
-            SqliteSchema.Migrate(connection, SqliteSchema.CurrentVersion - 1);
+            SqliteSchema.Migrate(connection, SqliteSchema.LayoutV1Version);
             using var write = connection.CreateCommand();
             write.CommandText = """
                 INSERT INTO ingestion_log (id, dataset_id, source, started_at, status) VALUES (7, 'old', 'old.csv', '2026-01-01T00:00:00.0000000+00:00', 'succeeded');

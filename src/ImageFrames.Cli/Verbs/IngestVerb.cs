@@ -10,11 +10,11 @@ public static class IngestVerb
 {
     public static Command Create(CliContext cli)
     {
-        var file = new Argument<string>("file") { Description = "the CSV file to ingest, or - for standard input" };
+        var file = new Argument<string>("file") { Description = "the CSV or DLIS (.dlis) file to ingest, or - for standard input (CSV)" };
         var dataset = new Option<string?>("--dataset") { Description = "dataset id (default: the file name without extension; required for -)", HelpName = "ID" };
         var chunkSize = CliOptions.WholeNumber("--chunk-size", "rows per batch handed from the parser to the writer", 1, 1_000_000);
         var quiet = new Option<bool>("--quiet", "-q") { Description = "no progress on standard error" };
-        var command = new Command("ingest", "Validate, resize and store a CSV as a new version of a dataset.") { file, dataset, chunkSize, quiet };
+        var command = new Command("ingest", "Validate, resize and store a CSV (or each image channel of a DLIS file) as a new version of a dataset.") { file, dataset, chunkSize, quiet };
         command.SetAction(async (parsed, ct) =>
         {
             var path = parsed.GetValue(file)!;
@@ -37,10 +37,19 @@ public static class IngestVerb
                 await cli.Console.Error.WriteLineAsync($"rejected {path}: {result.Error}");
                 return CommandLine.Failed;
             }
-            await cli.Console.Out.WriteLineAsync(
-                $"{result.Status.ToString().ToLowerInvariant()}: dataset '{result.DatasetId}', {result.Rows:N0} rows, {result.SkippedRows} skipped, " +
-                $"{result.Bytes / 1e6:F1} MB in {result.Elapsed.TotalSeconds:F2} s ({result.RowsPerSecond:N0} rows/s)");
-            return CommandLine.Ok;
+            // A DLIS file with several image channels became several datasets: one line each.
+            foreach (var one in result.Others.Prepend(result))
+            {
+                if (one.Status == IngestStatus.Rejected)
+                {
+                    await cli.Console.Error.WriteLineAsync($"rejected {path} as '{one.DatasetId}': {one.Error}");
+                    continue;
+                }
+                await cli.Console.Out.WriteLineAsync(
+                    $"{one.Status.ToString().ToLowerInvariant()}: dataset '{one.DatasetId}', {one.Rows:N0} rows, {one.SkippedRows} skipped, " +
+                    $"{one.Bytes / 1e6:F1} MB in {one.Elapsed.TotalSeconds:F2} s ({one.RowsPerSecond:N0} rows/s)");
+            }
+            return result.Others.Any(o => o.Status == IngestStatus.Rejected) ? CommandLine.Failed : CommandLine.Ok;
         });
         return command;
     }

@@ -30,7 +30,7 @@ public static class RenderVerbs
             var rescale = parsed.GetValue(w.Rescale);
             if (output.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return WriteJson(cli, parsed, w, output, chosen, rescale);
             var (window, _) = ReadWindow(cli, parsed, w);
-            Write(output, FrameRenderer.Render(window, (chosen ?? ColorMaps.Named["grayscale"]).Table(rescale), ImageFormat.Png));
+            Write(output, FrameRenderer.Render(window, cli.Get<FramesOptions>().TableFor(window.Dataset, (chosen ?? ColorMaps.Named["grayscale"]).Table(rescale)), ImageFormat.Png));
             cli.Console.Out.WriteLine($"wrote {output}: {window.Count:N0} frames of dataset '{window.Dataset.Id}' ({window.Width} px wide)");
             return CommandLine.Ok;
         });
@@ -45,7 +45,7 @@ public static class RenderVerbs
         using var frames = store.StreamFrames(dataset, range) ?? throw NotFound(store, dataset);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         using (var file = new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            FramesJson.Write(file, frames.Dataset, frames.Pages(), new FramesJson.Page(range, frames.Total, 0, map?.Name, map?.Table(rescale)), frames.Total);
+            FramesJson.Write(file, frames.Dataset, frames.Pages(), new FramesJson.Page(range, frames.Total, 0, map?.Name, map is null ? null : cli.Get<FramesOptions>().TableFor(frames.Dataset, map.Table(rescale))), frames.Total);
         cli.Console.Out.WriteLine($"wrote {output}: {frames.Total:N0} frames of dataset '{frames.Dataset.Id}' ({frames.Dataset.Width} px wide)");
         return CommandLine.Ok;
     }
@@ -76,7 +76,7 @@ public static class RenderVerbs
             var rescale = parsed.GetValue(w.Rescale);
             var (window, _) = ReadWindow(cli, parsed, w);
             var output = parsed.GetValue(w.Out)!;
-            Write(output, FrameRenderer.Gallery(window, chosen.Select(m => m.Table(rescale)).ToArray()));
+            Write(output, FrameRenderer.Gallery(window, chosen.Select(m => cli.Get<FramesOptions>().TableFor(window.Dataset, m.Table(rescale))).ToArray()));
             cli.Console.Out.WriteLine($"wrote {output}: {window.Count:N0} frames under {string.Join(", ", chosen.Select(m => m.Name))}");
             return CommandLine.Ok;
         });

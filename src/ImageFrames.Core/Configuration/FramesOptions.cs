@@ -14,6 +14,11 @@ public sealed class FramesOptions
     [ConfigurationKeyName("FRAMES_DB_PATH")] public string DatabasePath { get; set; } = Path.Combine("data", "frames.db");
     [ConfigurationKeyName("FRAMES_TARGET_WIDTH")] public int TargetWidth { get; set; } = 150;
     [ConfigurationKeyName("FRAMES_RESAMPLER")] public Resampler Resampler { get; set; } = Resampler.Area;
+    /// <summary>How the physical values of DLIS image channels become greys: histogram equalisation over the
+    /// whole channel (a static image) or its min..max spread linearly.</summary>
+    [ConfigurationKeyName("FRAMES_NORMALIZE")] public Normalize.NormalizationKind Normalize { get; set; } = ImageFrames.Normalize.NormalizationKind.Equalize;
+    /// <summary>The colour pictures draw absent samples in (RRGGBB), whatever the colour map.</summary>
+    [ConfigurationKeyName("FRAMES_NO_DATA_COLOR")] public string NoDataColor { get; set; } = "ff00ff";
     [ConfigurationKeyName("FRAMES_INPUT_CONTAINER")] public string InputContainer { get; set; } = "frames-input";
     [ConfigurationKeyName("FRAMES_CHUNK_SIZE")] public int ChunkSize { get; set; } = 4096;
     [ConfigurationKeyName("FRAMES_MAX_CSV_BYTES")] public long MaxCsvBytes { get; set; } = 4L << 30;
@@ -28,6 +33,11 @@ public sealed class FramesOptions
     /// <summary>Read by the host for the reconcile timer's schedule (NCRONTAB); bound here so it is validated and documented.</summary>
     [ConfigurationKeyName("FRAMES_RECONCILE_SCHEDULE")] public string ReconcileSchedule { get; set; } = "0 */5 * * * *";
     [ConfigurationKeyName("ADMIN_TOKEN")] public string? AdminToken { get; set; }
+
+    /// <summary>The colour table of a picture of <paramref name="dataset"/>: its absent grey, if it has one,
+    /// drawn in <see cref="NoDataColor"/>.</summary>
+    public SixLabors.ImageSharp.PixelFormats.Rgb24[] TableFor(Store.DatasetInfo dataset, SixLabors.ImageSharp.PixelFormats.Rgb24[] table) =>
+        Render.DatasetValues.Of(dataset) is { } values && Render.ColorMap.TryParseHex(NoDataColor, out var noData) ? values.WithNoData(table, noData) : table;
 
     /// <summary>Bytes of one batch handed from the parser to the writer (rows × stored width); three are in flight.</summary>
     public const long MaxBatchBytes = 64L << 20;
@@ -55,6 +65,9 @@ public sealed class FramesOptions
             if (!string.IsNullOrWhiteSpace(o.PostgresConnectionString) && PostgresSettingError(o.PostgresConnectionString) is { } postgres) errors.Add(postgres);
             if (o.TargetWidth is < 1 or > 4096) errors.Add($"FRAMES_TARGET_WIDTH must be 1..4096, was {o.TargetWidth}.");
             if (!Enum.IsDefined(o.Resampler)) errors.Add($"FRAMES_RESAMPLER must be one of {string.Join(", ", Enum.GetNames<Resampler>())}.");
+            if (o.Normalize is not (ImageFrames.Normalize.NormalizationKind.Equalize or ImageFrames.Normalize.NormalizationKind.Linear))
+                errors.Add($"FRAMES_NORMALIZE must be equalize or linear, was {o.Normalize}.");
+            if (!Render.ColorMap.TryParseHex(o.NoDataColor, out _)) errors.Add($"FRAMES_NO_DATA_COLOR must be a colour as RRGGBB (e.g. ff00ff), was '{o.NoDataColor}'.");
             if (string.IsNullOrWhiteSpace(o.InputContainer)) errors.Add("FRAMES_INPUT_CONTAINER must name a blob container.");
             if (o.ChunkSize is < 1 or > 1_000_000) errors.Add($"FRAMES_CHUNK_SIZE must be 1..1000000, was {o.ChunkSize}.");
             else if ((long)o.ChunkSize * o.TargetWidth > MaxBatchBytes)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Azure.Storage.Blobs;
@@ -12,6 +13,9 @@ public sealed record IngestResult(
     string DatasetId, IngestStatus Status, int Rows, int SkippedRows, long Bytes, string? Sha256, string? Error, TimeSpan Elapsed)
 {
     public double RowsPerSecond => Elapsed.TotalSeconds > 0 ? Rows / Elapsed.TotalSeconds : 0;
+
+    /// <summary>The other datasets the same file became (a DLIS file with several image channels), in file order.</summary>
+    public IReadOnlyList<IngestResult> Others { get; init; } = [];
 }
 
 public readonly record struct IngestProgress(int Rows, long Bytes);
@@ -31,8 +35,9 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
     private static int BatchesInFlight(int rows, int width) => (int)Math.Clamp(BytesInFlight / ((long)rows * width), 2, 16);
 
     /// <summary>
-    /// Ingests <paramref name="csv"/> as <paramref name="datasetId"/>, or when that is null as the dataset named
-    /// by <paramref name="sourceName"/> without its extension. A file that fails validation returns a
+    /// Ingests <paramref name="csv"/> (a CSV, or a DLIS file: by its name's extension, or for names without one
+    /// of the two by its storage unit label) as <paramref name="datasetId"/>, or when that is null as the dataset
+    /// named by <paramref name="sourceName"/> without its extension. A file that fails validation returns a
     /// <see cref="IngestStatus.Rejected"/> result (it would fail the same way again); anything else that goes
     /// wrong (storage, database) is logged as failed and rethrown so the caller's retry policy can act.
     /// With <paramref name="sameSourceOnly"/> (blobs, whose ids come from their names), a dataset that came
@@ -40,6 +45,25 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
     /// </summary>
     public async Task<IngestResult> IngestAsync(Stream csv, string? datasetId, string sourceName,
         int? chunkSize = null, IProgress<IngestProgress>? progress = null, CancellationToken ct = default, bool sameSourceOnly = false)
+    {
+        if (!sourceName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !DlisIngest.IsDlisName(sourceName))
+        {
+            // A name that says nothing (a POSTed body, standard input): the first 80 bytes do. Replayed after the look.
+            var peek = System.IO.Pipelines.PipeReader.Create(csv, new System.IO.Pipelines.StreamPipeReaderOptions(leaveOpen: true));
+            var head = await peek.ReadAtLeastAsync(Parse.Dlis.StorageUnitLabel.Length, ct).ConfigureAwait(false);
+            var isDlis = Parse.Dlis.StorageUnitLabel.IsLabel(head.Buffer.Slice(0, Math.Min(head.Buffer.Length, Parse.Dlis.StorageUnitLabel.Length)).ToArray());
+            peek.AdvanceTo(head.Buffer.Start);
+            await using var replay = peek.AsStream();
+            if (isDlis) return await new DlisIngest(store, options, this, logger).IngestAsync(replay, datasetId, sourceName, chunkSize, progress, sameSourceOnly, ct).ConfigureAwait(false);
+            return await IngestCsvAsync(replay, datasetId, sourceName, chunkSize, progress, ct, sameSourceOnly).ConfigureAwait(false);
+        }
+        if (DlisIngest.IsDlisName(sourceName))
+            return await new DlisIngest(store, options, this, logger).IngestAsync(csv, datasetId, sourceName, chunkSize, progress, sameSourceOnly, ct).ConfigureAwait(false);
+        return await IngestCsvAsync(csv, datasetId, sourceName, chunkSize, progress, ct, sameSourceOnly).ConfigureAwait(false);
+    }
+
+    private async Task<IngestResult> IngestCsvAsync(Stream csv, string? datasetId, string sourceName,
+        int? chunkSize, IProgress<IngestProgress>? progress, CancellationToken ct, bool sameSourceOnly)
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
@@ -151,18 +175,21 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
             $"dataset '{id}' already holds '{holder}'; '{sourceName}' maps to the same id (folders and case are dropped) and would replace it: " +
             "rename one of the blobs, or delete the dataset first";
 
-        IngestResult Report(IngestStatus status, string? sha, string? message)
-        {
-            var result = new IngestResult(id, status, reader?.Rows ?? 0, reader?.SkippedRows ?? 0, input.BytesRead, sha, message, clock.Elapsed);
-            var outcome = new KeyValuePair<string, object?>("status", status.ToString().ToLowerInvariant());
-            if (status == IngestStatus.Succeeded) metrics.RowsIngested.Add(result.Rows);
-            metrics.BytesIngested.Add(result.Bytes, outcome);
-            metrics.IngestDuration.Record(clock.Elapsed.TotalMilliseconds, outcome);
-            logger.Log(status is IngestStatus.Rejected or IngestStatus.Failed ? LogLevel.Warning : LogLevel.Information,
-                "Ingest {Status} for dataset {DatasetId} from {Source}: {Rows} rows, {Skipped} skipped, {Bytes} bytes in {ElapsedMs:F0} ms {Error}",
-                status, id, sourceName, result.Rows, result.SkippedRows, result.Bytes, clock.Elapsed.TotalMilliseconds, message);
-            return result;
-        }
+        IngestResult Report(IngestStatus status, string? sha, string? message) =>
+            Reported(new IngestResult(id, status, reader?.Rows ?? 0, reader?.SkippedRows ?? 0, input.BytesRead, sha, message, clock.Elapsed), sourceName);
+    }
+
+    /// <summary>Metrics and the one log line of an ingest's outcome (a dataset's, for files that become several).</summary>
+    internal IngestResult Reported(IngestResult result, string sourceName)
+    {
+        var outcome = new KeyValuePair<string, object?>("status", result.Status.ToString().ToLowerInvariant());
+        if (result.Status == IngestStatus.Succeeded) metrics.RowsIngested.Add(result.Rows);
+        metrics.BytesIngested.Add(result.Bytes, outcome);
+        metrics.IngestDuration.Record(result.Elapsed.TotalMilliseconds, outcome);
+        logger.Log(result.Status is IngestStatus.Rejected or IngestStatus.Failed ? LogLevel.Warning : LogLevel.Information,
+            "Ingest {Status} for dataset {DatasetId} from {Source}: {Rows} rows, {Skipped} skipped, {Bytes} bytes in {ElapsedMs:F0} ms {Error}",
+            result.Status, result.DatasetId, sourceName, result.Rows, result.SkippedRows, result.Bytes, result.Elapsed.TotalMilliseconds, result.Error);
+        return result;
     }
 
     /// <summary>
@@ -178,7 +205,7 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
     }
 
     /// <summary>A database that cannot be read fails the ingest like any later database fault: worth a retry.</summary>
-    private DatasetInfo? FindOrFail(string id)
+    internal DatasetInfo? FindOrFail(string id)
     {
         try
         {

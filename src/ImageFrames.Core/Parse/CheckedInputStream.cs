@@ -24,9 +24,12 @@ public sealed class CheckedInputStream : Stream
     private long _bytesRead;
     private int _disposed;
 
-    public CheckedInputStream(Stream inner, long maxBytes)
+    private readonly bool _text;
+
+    /// <summary><paramref name="text"/>: refuse a NUL byte early (CSV); false for binary formats (DLIS).</summary>
+    public CheckedInputStream(Stream inner, long maxBytes, bool text = true)
     {
-        (_inner, _maxBytes) = (inner, maxBytes);
+        (_inner, _maxBytes, _text) = (inner, maxBytes, text);
         _reader = _ahead.Reader.AsStream();
         _pump = Task.Run(PumpAsync);
     }
@@ -73,7 +76,7 @@ public sealed class CheckedInputStream : Stream
 
     private void Observe(ReadOnlySpan<byte> chunk)
     {
-        if (_bytesRead < BinarySniffBytes)
+        if (_text && _bytesRead < BinarySniffBytes)
         {
             var sniff = chunk[..(int)Math.Min(chunk.Length, BinarySniffBytes - _bytesRead)];
             var nul = sniff.IndexOf((byte)0);
@@ -81,7 +84,7 @@ public sealed class CheckedInputStream : Stream
                 throw new CsvRejectedException($"the file is binary (a NUL byte at offset {_bytesRead + nul}); expected UTF-8 CSV text");
         }
         if (_bytesRead + chunk.Length > _maxBytes)
-            throw new CsvRejectedException($"the file is larger than the {_maxBytes:N0}-byte limit (FRAMES_MAX_CSV_BYTES)");
+            throw new CsvRejectedException($"the file is larger than the {_maxBytes:N0}-byte limit (FRAMES_MAX_CSV_BYTES, which bounds every input file)");
         _sha256.AppendData(chunk);
         Interlocked.Add(ref _bytesRead, chunk.Length);
     }

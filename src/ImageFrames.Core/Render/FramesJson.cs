@@ -15,7 +15,7 @@ public static class FramesJson
     public static byte[] Write(FrameWindow window, Page page)
     {
         // Sized for the worst case (every grey 3 digits + comma, long depths) so the buffer never regrows.
-        var buffer = new ArrayBufferWriter<byte>(512 + window.Count * (window.Width * 4 + 64));
+        var buffer = new ArrayBufferWriter<byte>(512 + window.Count * (window.Width * (window.Dataset.Metadata is null ? 4 : 30) + 64));
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
@@ -49,14 +49,21 @@ public static class FramesJson
 
     private static void WriteFrames(Utf8JsonWriter json, FrameWindow window, Rgb24[]? table)
     {
-        var text = new byte[2 + window.Width * 4]; // "[" + up to "255," per pixel + "]"
+        var values = DatasetValues.Of(window.Dataset);
+        var text = new byte[2 + window.Width * (values is null ? 4 : 26)]; // "[" + up to "255," (or a value's 25 characters) per pixel + "]"
         for (var i = 0; i < window.Count; i++)
         {
             json.WriteStartObject();
             json.WritePropertyName("depth");
             WriteDepth(json, window.Depths[i]);
             json.WritePropertyName("pixels");
-            WritePixels(json, window.Row(i), text);
+            WritePixels(json, window.Row(i), text, GreyText);
+            if (values is not null)
+            {
+                // Each pixel's physical value (what its grey stands for), null where the sample is absent.
+                json.WritePropertyName("values");
+                WritePixels(json, window.Row(i), text, values.ValueText);
+            }
             if (table is not null)
             {
                 json.WriteNumber("width", window.Width);
@@ -81,6 +88,11 @@ public static class FramesJson
         json.WriteNumber("offset", page.Offset);
         json.WriteBoolean("has_more", page.Offset + count < total);
         if (page.ColorMapName is { } name) json.WriteString("colormap", name);
+        if (DatasetValues.Of(dataset) is { } values)
+        {
+            json.WriteString("value_units", values.Units);
+            json.WriteString("depth_unit", values.DepthUnit);
+        }
         json.WriteEndObject();
     }
 
@@ -88,13 +100,13 @@ public static class FramesJson
 
     /// <summary>A row as one raw JSON array: one writer call per row instead of one per pixel (the per-request
     /// hot path: 100 rows are 15,000 numbers).</summary>
-    private static void WritePixels(Utf8JsonWriter json, ReadOnlySpan<byte> row, Span<byte> text)
+    private static void WritePixels(Utf8JsonWriter json, ReadOnlySpan<byte> row, Span<byte> text, byte[][] textOfGrey)
     {
         var n = 0;
         text[n++] = (byte)'[';
         foreach (var grey in row)
         {
-            var digits = GreyText[grey];
+            var digits = textOfGrey[grey];
             digits.CopyTo(text[n..]);
             n += digits.Length;
             text[n++] = (byte)',';

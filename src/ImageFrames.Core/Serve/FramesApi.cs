@@ -86,7 +86,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             var response = cache.GetOrAdd(dataset.Id, key, () =>
             {
                 if (store.ReadLocated(location, limit, offset) is not { } window) return VersionGone;
-                var body = FramesJson.Write(window, new FramesJson.Page(range, limit, offset, map?.Name, map?.Table(rescale)));
+                var body = FramesJson.Write(window, new FramesJson.Page(range, limit, offset, map?.Name, map is null ? null : options.TableFor(dataset, map.Table(rescale))));
                 return new ApiResponse(200, "application/json", body) { ETag = ETagFor(key) };
             });
             if (!ReferenceEquals(response, VersionGone)) return response;
@@ -117,7 +117,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         var key = $"image|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{mapText}|{rescale}|{format}|{height}";
         return cache.GetOrAdd(dataset.Id, key, () => renders.Run(() =>
         {
-            var table = map!.Table(rescale);
+            var table = options.TableFor(dataset, map!.Table(rescale));
             var maxRows = (int)Math.Min(int.MaxValue, options.MaxImagePixels / dataset.Width);
             if (format == ImageFormat.Png && height is null)
             {

@@ -171,8 +171,8 @@ public abstract class FrameStore : IDisposable
     // ---- read -----------------------------------------------------------------------------------------
 
     private const string DatasetColumns =
-        "id, version, source_name, source_bytes, sha256, source_width, width, resampler, row_count, skipped_rows, depth_min, depth_max, ingested_at";
-    private const int DatasetColumnCount = 13;
+        "id, version, source_name, source_bytes, sha256, source_width, width, resampler, row_count, skipped_rows, depth_min, depth_max, ingested_at, metadata";
+    private const int DatasetColumnCount = 14;
 
     public IReadOnlyList<DatasetInfo> ListDatasets()
     {
@@ -492,7 +492,7 @@ public abstract class FrameStore : IDisposable
 
     private DatasetInfo ReadDataset(DbDataReader r) => new(
         r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetString(4), r.GetInt32(5), r.GetInt32(6),
-        r.GetString(7), r.GetInt32(8), r.GetInt32(9), r.GetDouble(10), r.GetDouble(11), ReadTime(r, 12));
+        r.GetString(7), r.GetInt32(8), r.GetInt32(9), r.GetDouble(10), r.GetDouble(11), ReadTime(r, 12), r.NullableString(13));
 
     private IngestAttempt ReadAttempt(DbDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.NullableInt64(3), r.NullableString(4), ReadTime(r, 5),

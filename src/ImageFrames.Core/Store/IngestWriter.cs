@@ -7,7 +7,7 @@ namespace ImageFrames.Store;
 /// <summary>What the parser learned about a whole file, needed to publish it as a dataset version.</summary>
 public sealed record DatasetContent(
     string SourceName, long SourceBytes, string Sha256, int SourceWidth, int Width, string Resampler,
-    int RowCount, int SkippedRows, double DepthMin, double DepthMax);
+    int RowCount, int SkippedRows, double DepthMin, double DepthMax, string? Metadata = null);
 
 /// <summary>What <see cref="IngestWriter.Publish"/> did.</summary>
 public enum PublishOutcome { Published, Unchanged, SourceConflict }
@@ -202,21 +202,22 @@ public sealed class IngestWriter : IDisposable
             _store.LockDataset(_connection, tx, _datasetId);
             var current = _store.FindDataset(_connection, tx, _datasetId);
             if (sameSourceOnly && current is not null && current.SourceName != content.SourceName) return PublishOutcome.SourceConflict;
-            published = current is null || current.Sha256 != content.Sha256 || current.Width != content.Width || current.Resampler != content.Resampler;
+            published = current is null || current.Sha256 != content.Sha256 || current.Width != content.Width || current.Resampler != content.Resampler
+                || current.Metadata != content.Metadata;
             if (published)
             {
                 using var publish = _connection.Command("""
-                    INSERT INTO datasets (id, version, source_name, source_bytes, sha256, source_width, width, resampler, row_count, skipped_rows, depth_min, depth_max, ingested_at)
-                    VALUES (@id, @version, @source, @bytes, @sha, @sourceWidth, @width, @resampler, @rows, @skipped, @min, @max, @at)
+                    INSERT INTO datasets (id, version, source_name, source_bytes, sha256, source_width, width, resampler, row_count, skipped_rows, depth_min, depth_max, ingested_at, metadata)
+                    VALUES (@id, @version, @source, @bytes, @sha, @sourceWidth, @width, @resampler, @rows, @skipped, @min, @max, @at, @metadata)
                     ON CONFLICT (id) DO UPDATE SET version = excluded.version, source_name = excluded.source_name, source_bytes = excluded.source_bytes,
                         sha256 = excluded.sha256, source_width = excluded.source_width, width = excluded.width, resampler = excluded.resampler,
                         row_count = excluded.row_count, skipped_rows = excluded.skipped_rows, depth_min = excluded.depth_min,
-                        depth_max = excluded.depth_max, ingested_at = excluded.ingested_at
+                        depth_max = excluded.depth_max, ingested_at = excluded.ingested_at, metadata = excluded.metadata
                     """, tx)
                     .With("@id", _datasetId).With("@version", Version).With("@source", content.SourceName).With("@bytes", content.SourceBytes)
                     .With("@sha", content.Sha256).With("@sourceWidth", content.SourceWidth).With("@width", content.Width)
                     .With("@resampler", content.Resampler).With("@rows", content.RowCount).With("@skipped", content.SkippedRows)
-                    .With("@min", content.DepthMin).With("@max", content.DepthMax);
+                    .With("@min", content.DepthMin).With("@max", content.DepthMax).With("@metadata", content.Metadata);
                 _store.WithTime(publish, "@at", finishedAt).ExecuteNonQuery();
                 if (current is not null) FrameStore.Retire(_connection, tx, current.Version);
             }

@@ -85,6 +85,8 @@ internal static class PostgresSchema
             PRIMARY KEY (version, depth)
         );
         """,
+        // As SQLite's migration 3: DLIS datasets' metadata (JSON text).
+        "ALTER TABLE datasets ADD COLUMN metadata text;",
     ];
 
     public static int CurrentVersion => Migrations.Length;

@@ -1,6 +1,7 @@
 namespace ImageFrames.Store;
 
-/// <summary>What is known about the visible version of a dataset.</summary>
+/// <summary>What is known about the visible version of a dataset. <see cref="Metadata"/> is JSON for datasets
+/// from files that carry more than greys (DLIS): where they came from, units, and the grey → value mapping.</summary>
 public sealed record DatasetInfo(
     string Id,
     long Version,
@@ -14,7 +15,23 @@ public sealed record DatasetInfo(
     int SkippedRows,
     double DepthMin,
     double DepthMax,
-    DateTimeOffset IngestedAt);
+    DateTimeOffset IngestedAt,
+    [property: System.Text.Json.Serialization.JsonConverter(typeof(RawJson)),
+               System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Metadata = null);
+
+/// <summary>Writes a JSON text as itself (an object in the answer, not a string holding JSON), and reads it back.</summary>
+public sealed class RawJson : System.Text.Json.Serialization.JsonConverter<string?>
+{
+    public override string? Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        reader.TokenType == System.Text.Json.JsonTokenType.Null ? null : System.Text.Json.JsonDocument.ParseValue(ref reader).RootElement.GetRawText();
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, string? value, System.Text.Json.JsonSerializerOptions options)
+    {
+        if (value is null) writer.WriteNullValue();
+        else writer.WriteRawValue(value);
+    }
+}
 
 public enum IngestStatus { Succeeded, Unchanged, Rejected, Failed }
 

@@ -99,6 +99,8 @@ internal static class SqliteSchema
             PRIMARY KEY (version, depth)
         ) STRICT, WITHOUT ROWID;
         """, MoveFramesIntoChunks),
+        // Datasets from files with physical values (DLIS) keep where they came from and their grey → value mapping.
+        "ALTER TABLE datasets ADD COLUMN metadata TEXT;",
     ];
 
     /// <summary>Layout v1 → v2: every dataset's visible version is re-chunked (with its overview levels) from
@@ -133,6 +135,9 @@ internal static class SqliteSchema
     }
 
     public static int CurrentVersion => Migrations.Length;
+
+    /// <summary>The last version of layout v1 (one row per depth in <c>frames</c>), which migration 2 re-chunks.</summary>
+    internal const int LayoutV1Version = 2;
 
     /// <summary>
     /// Brings the file to <see cref="CurrentVersion"/>. Only a file that is behind takes the write lock (and

@@ -1,0 +1,143 @@
+using Microsoft.Extensions.Logging;
+
+namespace ImageFrames.Parse.Dlis;
+
+/// <summary>
+/// What becomes a dataset in a DLIS file: every image channel (dimension [N], N ≥ 2) of a frame indexed by
+/// depth, read in one pass over the file into a spool of its own (<see cref="ImageChannelSpool"/>), resized to
+/// the stored width with absent samples (−999.25, NaN, ±∞) kept absent. Frames indexed otherwise (time) and
+/// files with no image channel are rejected, saying what was found and what is needed.
+/// </summary>
+public static class DlisImageChannels
+{
+    /// <summary>The conventional DLIS absent value (stored as an ordinary number).</summary>
+    public const double AbsentValue = -999.25;
+
+    private const RepresentationCode FirstInteger = RepresentationCode.SSHORT, LastInteger = RepresentationCode.UVARI;
+
+    public static async Task<List<ImageChannelSpool>> SpoolAsync(Stream input, int targetWidth, string folder, ILogger? logger, CancellationToken ct)
+    {
+        var spools = new Dictionary<(int File, ObjectName Frame, int Channel), ImageChannelSpool>();
+        var passedOver = new SortedSet<string>();
+        var success = false;
+        try
+        {
+            using var reader = await DlisFileReader.OpenAsync(input, logger, ct: ct).ConfigureAwait(false);
+            var index = new double[1];
+            double[] values = [];
+            var resized = new float[targetWidth];
+            var plans = new Dictionary<int, AreaPlan>();
+            while (await reader.NextFrameAsync(ct).ConfigureAwait(false) is { } data)
+            {
+                var frame = data.Layout.Frame;
+                var images = Enumerable.Range(1, frame.Channels.Count - 1).Where(c => frame.Channels[c].IsImage).ToList();
+                if (images.Count == 0) continue;
+                if (!frame.IsDepthIndexed)
+                {
+                    passedOver.Add($"{string.Join(", ", images.Select(c => frame.Channels[c].Name.Id))} in frame {frame.Name.Id} (logical file {data.File.Index}), indexed by {frame.IndexType ?? frame.Index?.Units ?? "nothing"}");
+                    continue;
+                }
+                data.Layout.Read(0, data.Samples.Span, index, data.Offset, data.Record);
+                var (depthUnit, depthScale, _) = DepthUnit(frame.Index!.Units);
+                var depth = index[0] * depthScale;
+                if (!double.IsFinite(depth))
+                    throw new DlisFormatException(data.Offset, $"frame {data.FrameNumber} of {frame.Name.Id} has index {index[0]}: a depth must be a finite number", data.Record);
+                foreach (var c in images)
+                {
+                    var channel = frame.Channels[c];
+                    var key = (data.File.Index, frame.Name, c);
+                    if (!spools.TryGetValue(key, out var spool))
+                        spools[key] = spool = new ImageChannelSpool(Describe(data.File, frame, channel, depthUnit), channel.Samples, targetWidth,
+                            channel.Code is >= FirstInteger and <= LastInteger, folder);
+                    if (values.Length < channel.Samples) values = new double[channel.Samples];
+                    var row = values.AsSpan(0, channel.Samples);
+                    data.Layout.Read(c, data.Samples.Span, row, data.Offset, data.Record);
+                    if (!plans.TryGetValue(channel.Samples, out var plan)) plans[channel.Samples] = plan = new AreaPlan(channel.Samples, targetWidth);
+                    plan.Resize(row, resized);
+                    spool.Append(depth, data.FrameNumber, resized);
+                }
+            }
+            if (spools.Count == 0)
+                throw new DlisFormatException(reader.Position, NoImageMessage(reader.LogicalFiles, passedOver));
+            success = true;
+            return [.. spools.Values];
+        }
+        finally
+        {
+            if (!success) foreach (var spool in spools.Values) spool.Dispose();
+        }
+    }
+
+    private static string NoImageMessage(IReadOnlyList<DlisLogicalFile> files, SortedSet<string> passedOver)
+    {
+        var frames = files.SelectMany(f => f.Frames.Select(fr => $"{fr.Name.Id} ({string.Join(", ", fr.Channels.Select(c => c.Name.Id + c.DimensionText))}, index {fr.IndexType ?? "not given"})")).ToList();
+        var found = passedOver.Count > 0 ? "image channels only in frames not indexed by depth: " + string.Join("; ", passedOver)
+            : frames.Count > 0 ? "no image channel with frame data; frames: " + string.Join("; ", frames)
+            : "no FRAME with frame data";
+        return $"no image to ingest: found {found}. Needed: a channel of dimension [N], N ≥ 2, in a frame indexed by depth " +
+               "(INDEX-TYPE BOREHOLE-DEPTH, or a first channel in m or ft)";
+    }
+
+    private static ImageChannelSource Describe(DlisLogicalFile file, DlisFrame frame, DlisChannel channel, string depthUnit)
+    {
+        var (_, _, note) = DepthUnit(frame.Index!.Units);
+        return new ImageChannelSource("DLIS", file.Index, file.FileHeaderId, frame.Name.Id, channel.Name.Id, channel.LongName, channel.Units,
+            channel.DimensionText, channel.Code.ToString(), frame.IndexType, frame.Direction, frame.Index.Name.Id, frame.Index.Units,
+            depthUnit, note, file.Origin);
+    }
+
+    /// <summary>The dataset's depth unit for an index unit, and the factor to it: m and ft stay; 0.1 in and in
+    /// become ft, cm and mm become m (said in the metadata).</summary>
+    public static (string Unit, double Scale, string? Note) DepthUnit(string units) => DepthUnits.Normalize(units) switch
+    {
+        "m" => ("m", 1, null),
+        "ft" => ("ft", 1, null),
+        "0.1 in" => ("ft", 1.0 / 120, "index in 0.1 in, converted to ft"),
+        "in" => ("ft", 1.0 / 12, "index in in, converted to ft"),
+        "cm" => ("m", 0.01, "index in cm, converted to m"),
+        "mm" => ("m", 0.001, "index in mm, converted to m"),
+        _ => (units, 1, units.Length == 0 ? "index without units" : $"index in '{units}', kept as is"),
+    };
+
+    /// <summary>
+    /// Area resampling of a row of values from N to W samples with absent samples left out: each target sample is
+    /// the overlap-weighted mean of the present source samples it covers, and absent only when none is present.
+    /// </summary>
+    private sealed class AreaPlan
+    {
+        private readonly (int First, int Last, double FirstWeight, double LastWeight)[] _spans;
+
+        public AreaPlan(int sourceWidth, int targetWidth)
+        {
+            _spans = new (int, int, double, double)[targetWidth];
+            var step = (double)sourceWidth / targetWidth;
+            for (var j = 0; j < targetWidth; j++)
+            {
+                double start = j * step, end = (j + 1) * step;
+                var first = (int)Math.Floor(start);
+                var last = Math.Min(sourceWidth - 1, (int)Math.Ceiling(end) - 1);
+                var firstWeight = Math.Min(end, first + 1) - start;
+                var lastWeight = last == first ? firstWeight : end - last;
+                _spans[j] = (first, last, firstWeight, lastWeight);
+            }
+        }
+
+        public void Resize(ReadOnlySpan<double> source, Span<float> target)
+        {
+            for (var j = 0; j < _spans.Length; j++)
+            {
+                var (first, last, firstWeight, lastWeight) = _spans[j];
+                double sum = 0, weight = 0;
+                for (var i = first; i <= last; i++)
+                {
+                    var v = source[i];
+                    if (v == AbsentValue || !double.IsFinite(v)) continue;
+                    var w = i == first ? firstWeight : i == last ? lastWeight : 1;
+                    sum += v * w;
+                    weight += w;
+                }
+                target[j] = weight > 0 ? (float)(sum / weight) : float.NaN;
+            }
+        }
+    }
+}
