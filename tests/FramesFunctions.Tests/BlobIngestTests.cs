@@ -57,6 +57,22 @@ public sealed class BlobIngestTests(AzuriteFixture azurite) : IDisposable
         Assert.False(polling.TryGetProperty("source", out var source) && source.GetString() == "EventGrid");
     }
 
+    /// <summary>A DLIS blob through the polling trigger's function: one dataset per image channel, named after
+    /// the blob and the channel, with the blob as their source.</summary>
+    [Fact]
+    public async Task ADlisBlobBecomesADatasetPerImageChannel()
+    {
+        var blob = await UploadAsync("runs/two_images.DLIS", await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "Data", "dlis", "two_images.dlis")));
+
+        await new IngestBlobFunction(_db.Ingest).Run(blob, default);
+
+        foreach (var (id, width) in new[] { ("two_images-img_a", 192), ("two_images-img_b", 56) })
+        {
+            var dataset = _db.Store.FindDataset(id)!;
+            Assert.Equal((200, width, $"{_db.Options.InputContainer}/runs/two_images.DLIS"), (dataset.RowCount, dataset.SourceWidth, dataset.SourceName));
+        }
+    }
+
     [Fact]
     public async Task TheStartupInitializerCreatesTheInputContainer()
     {

@@ -28,6 +28,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (!File.Exists(Chromium))
             throw new InvalidOperationException($"the browser tests need Chromium at {Chromium}: apt-get install chromium (.ci/run installs it)");
         await _http.Db.IngestFileAsync(TestPaths.SampleCsv);
+        await _http.Db.IngestFileAsync(Path.Combine(AppContext.BaseDirectory, "Data", "dlis", "ubi_feet_decreasing.dlis"));
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(BaseUrl.Replace("/api/", ""));
         _app = builder.Build();

@@ -96,6 +96,20 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
         Assert.Matches(@"Depth 91\d\d(\.\d)? · column \d+ of 150 · grey \d+", await page.TextContentAsync("#readout"));
     }
 
+    /// <summary>A DLIS dataset reads in its own units: depth in ft, each pixel's physical value in dB (or no data).</summary>
+    [Fact]
+    public async Task HoveringADlisLogReadsDepthAndValueInTheirUnits()
+    {
+        var page = await OpenAsync("viewer#dataset=ubi_feet_decreasing&colormap=classic&top=8972&zoom=4");
+        await LoadedTilesAsync(page);
+        await page.Mouse.MoveAsync(150, 120);
+        await page.WaitForFunctionAsync("() => document.getElementById('readout').textContent.includes('column')");
+        Assert.Matches(@"^Depth 89\d\d(\.\d+)? ft · column \d+ of 150 · grey \d+ · (-?\d+(\.\d+)? dB|no data)$", await page.TextContentAsync("#readout"));
+
+        if (Environment.GetEnvironmentVariable("FRAMES_SCREENSHOTS") is { Length: > 0 } folder)
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestPaths.RepositoryRoot, folder, "viewer-dlis.png") });
+    }
+
     /// <summary>Swagger UI renders one block per operation of the OpenAPI document.</summary>
     [Fact]
     public async Task TheDocsPageRendersEveryRoute()

@@ -93,6 +93,20 @@ public sealed class CommandLineTests : IDisposable
         Assert.Single(succeeded.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.StartsWith("succeeded: dataset 'good', 1 rows"));
     }
 
+    /// <summary>A DLIS file with two image channels: one line per dataset it became.</summary>
+    [Fact]
+    public async Task AsAProcessADlisIngestSaysWhatEachImageChannelBecame()
+    {
+        var file = Path.Combine(_db.Folder, "two_images.dlis");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Data", "dlis", "two_images.dlis"), file);
+        var run = await _db.RunCliAsync("ingest", file, "--quiet");
+        Assert.Equal((0, ""), (run.Exit, run.Err));
+        var lines = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("succeeded: dataset 'two_images-img_a', 200 rows", lines[0]);
+        Assert.StartsWith("succeeded: dataset 'two_images-img_b', 200 rows", lines[1]);
+    }
+
     /// <summary>One typo or bad value per verb: exit 2, and the message names what was wrong.</summary>
     [Theory]
     [InlineData("--depthmin", "render", "img", "--depthmin", "9100", "--out", "w.png")]
