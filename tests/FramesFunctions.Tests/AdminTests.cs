@@ -7,7 +7,7 @@ namespace ImageFrames.Tests;
 
 public sealed class AdminTests : IDisposable
 {
-    private const string Token = "s3cret-admin-token-for-tests-0123456789";
+    internal const string Token = "s3cret-admin-token-for-tests-0123456789";
     private readonly HttpHarness _http = new(o => o.AdminToken = Token);
 
     public void Dispose() => _http.Dispose();

@@ -14,8 +14,7 @@ namespace ImageFrames.Tests;
 /// </summary>
 public sealed class DlisIngestTests : IDisposable
 {
-    private const string Token = "s3cret-admin-token-for-tests-0123456789";
-    private readonly HttpHarness _http = new(o => o.AdminToken = Token);
+    private readonly HttpHarness _http = new(o => o.AdminToken = AdminTests.Token);
 
     public void Dispose() => _http.Dispose();
 
@@ -174,7 +173,7 @@ public sealed class DlisIngestTests : IDisposable
     [Fact]
     public async Task TheAdminPostTellsDlisFromCsvByItsLabel()
     {
-        var request = HttpHarness.Request("POST", "", new Dictionary<string, string> { ["X-Admin-Token"] = Token }, File.ReadAllBytes(Fixture("fmi_small.dlis")));
+        var request = HttpHarness.Request("POST", "", new Dictionary<string, string> { ["X-Admin-Token"] = AdminTests.Token }, File.ReadAllBytes(Fixture("fmi_small.dlis")));
         var response = await HttpHarness.SendAsync(request, await _http.Admin.IngestDataset(request, "posted"));
         Assert.Equal(201, response.Status);
         Assert.Equal(300, _http.Db.Store.FindDataset("posted")!.RowCount);
