@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 // then measures ingest (and each stage alone) and the query paths in-process. Prints a Markdown table.
 // Usage: dotnet run -c Release --project bench/FramesBench -- [--rows 5460,100000,1000000] [--iterations 300]
 //        dotnet run -c Release --project bench/FramesBench -- cold-start [--runs 5]   (see ColdStart.cs)
+//        dotnet run -c Release --project bench/FramesBench -- dlis [--frames 250000]  (DLIS ingest through the CLI)
 // With FRAMES_POSTGRES set, every stage runs against that PostgreSQL database instead of SQLite files (one
 // dataset per run, named like the file it would have been; replaced on each run).
 if (args.FirstOrDefault() == "micro")
@@ -26,6 +27,33 @@ if (args.FirstOrDefault() == "cold-start")
 {
     var runs = int.Parse(args.SkipWhile(a => a != "--runs").Skip(1).FirstOrDefault() ?? "5", CultureInfo.InvariantCulture);
     await ImageFrames.Bench.ColdStart.RunAsync(runs);
+    return;
+}
+if (args.FirstOrDefault() == "dlis")
+{
+    // The DLIS ingest as a user runs it (the CLI, process start included): a large FMI-like file, three runs.
+    var frames = int.Parse(args.SkipWhile(a => a != "--frames").Skip(1).FirstOrDefault() ?? "250000", CultureInfo.InvariantCulture);
+    var dlisFolder = Directory.CreateTempSubdirectory("frames-bench-dlis-").FullName;
+    try
+    {
+        var dlis = Path.Combine(dlisFolder, "fmi.dlis");
+        ImageFrames.Bench.DlisImageLog.Write(dlis, frames);
+        var megabytes = new FileInfo(dlis).Length / 1e6;
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+        Console.WriteLine();
+        Console.WriteLine("| input | MB | stage | wall s | MB/s | frames/s | peak working set MB |");
+        Console.WriteLine("|---|---:|---|---:|---:|---:|---:|");
+        for (var run = 0; run < 3; run++)
+        {
+            var (rows, wall, peak) = CliIngest(dlis, Target(dlisFolder, $"dlis{run}"), frames);
+            Console.WriteLine($"| {frames:N0} frames × {ImageFrames.Bench.DlisImageLog.Buttons} FSINGL | {megabytes:F0} | CLI ingest (process), run {run + 1} | {wall.TotalSeconds:F2} | {megabytes / wall.TotalSeconds:F0} | {rows / wall.TotalSeconds:N0} | {peak / 1e6:F0} |");
+        }
+    }
+    finally
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dlisFolder, recursive: true);
+    }
     return;
 }
 // As the function app does (its Program.cs): the store's calls block threads, and up to 32 requests run at once.

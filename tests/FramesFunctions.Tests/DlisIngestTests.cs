@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using ImageFrames.Bench;
 using ImageFrames.Ingest;
 using ImageFrames.Store;
 using SixLabors.ImageSharp;

@@ -1,5 +1,6 @@
 using ImageFrames.Parse.Dlis;
-using static ImageFrames.Tests.DlisBytes;
+using ImageFrames.Bench;
+using static ImageFrames.Bench.DlisBytes;
 
 namespace ImageFrames.Tests;
 

@@ -2,12 +2,13 @@ using System.Buffers.Binary;
 using System.Text;
 using ImageFrames.Parse.Dlis;
 
-namespace ImageFrames.Tests;
+namespace ImageFrames.Bench;
 
 /// <summary>
-/// Writes small DLIS files byte by byte from RP66 v1, for what the shared fixtures do not cover: packed
-/// visible records, records split with padding, checksums and trailing lengths, encrypted records, time
-/// indices and every numeric representation code. Deliberately plain: each helper is one rule of the standard.
+/// Writes DLIS files byte by byte from RP66 v1: for the tests, what the shared fixtures do not cover (packed
+/// visible records, records split with padding, checksums and trailing lengths, encrypted records, time indices,
+/// every numeric representation code, malformed files); for the bench, large image logs. Deliberately plain:
+/// each helper is one rule of the standard. Not a product feature: the service reads DLIS, it does not write it.
 /// </summary>
 public sealed class DlisBytes
 {
@@ -34,6 +35,12 @@ public sealed class DlisBytes
     public byte[] ToArray()
     {
         var output = new MemoryStream();
+        WriteTo(output);
+        return output.ToArray();
+    }
+
+    public void WriteTo(Stream output)
+    {
         output.Write(Label(MaxVisibleRecord));
         var segments = new List<byte[]>();
         foreach (var record in Records)
@@ -50,7 +57,6 @@ public sealed class DlisBytes
             visible = [segment];
         }
         if (visible.Count > 0) WriteVisible(output, visible);
-        return output.ToArray();
     }
 
     public static byte[] Label(int maxRecord = 8192) => Encoding.ASCII.GetBytes($"   1V1.00RECORD{maxRecord,5}{"TEST-STORAGE-SET",-60}");
