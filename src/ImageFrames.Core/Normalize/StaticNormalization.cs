@@ -19,16 +19,15 @@ public enum NormalizationKind { Equalize, Linear, Identity }
 /// </summary>
 public sealed class StaticNormalization
 {
-    private readonly byte[]? _greyOfBin; // equalisation: grey per fine bin
-    private readonly double _min, _scale, _binsPerUnit;
+    private readonly byte[]? _greyOfKey; // equalisation: grey per histogram bin
+    private readonly double _min, _scale;
 
-    private StaticNormalization(NormalizationKind kind, byte[]? greyOfBin, double min, double max, double?[] valueOfGrey)
+    private StaticNormalization(NormalizationKind kind, byte[]? greyOfKey, double min, double max, double?[] valueOfGrey)
     {
         Kind = kind;
-        _greyOfBin = greyOfBin;
+        _greyOfKey = greyOfKey;
         _min = min;
         _scale = max > min ? 254 / (max - min) : 0;
-        _binsPerUnit = max > min ? FineBins / (max - min) : 0;
         ValueOfGrey = valueOfGrey;
     }
 
@@ -56,63 +55,34 @@ public sealed class StaticNormalization
         return new StaticNormalization(NormalizationKind.Linear, null, min, max, values);
     }
 
-    /// <summary>Bins of the fine histogram equalisation works on, spread linearly over the values between the
-    /// coarse histogram's 0.01th and 99.99th percentiles (values outside count in the end bins), so a channel whose
-    /// values sit in a narrow range still gets every grey, and one spike cannot squeeze the rest into a few bins.</summary>
-    public const int FineBins = 1 << 16;
-
-    /// <summary>The range the fine histogram covers, from the coarse one.</summary>
-    public static (double Low, double High) FineRange(ValueHistogram coarse)
+    /// <summary>Histogram equalisation: a bin's grey is the middle rank of its samples spread over 1..255; the
+    /// value a grey stands for is the middle of the bins that got it.</summary>
+    public static StaticNormalization Equalize(ValueHistogram histogram)
     {
-        if (coarse.Present == 0) return (0, 0);
-        var counts = coarse.Counts;
-        long lowRank = coarse.Present / 10_000, highRank = coarse.Present - 1 - coarse.Present / 10_000, seen = 0;
-        double low = coarse.Min, high = coarse.Max;
+        var greyOfKey = new byte[ValueHistogram.Bins];
+        var counts = histogram.Counts;
+        var total = (double)Math.Max(1, histogram.Present);
+        long before = 0;
+        var firstKey = new int[256];
+        var lastKey = new int[256];
+        Array.Fill(firstKey, -1);
         for (var key = 0; key < ValueHistogram.Bins; key++)
         {
-            if (counts[key] == 0) continue;
-            if (seen <= lowRank && lowRank < seen + counts[key]) low = Math.Max(coarse.Min, ValueHistogram.LowerEdge(key));
-            if (seen <= highRank && highRank < seen + counts[key]) high = Math.Min(coarse.Max, key + 1 < ValueHistogram.Bins ? ValueHistogram.LowerEdge(key + 1) : coarse.Max);
-            seen += counts[key];
-        }
-        return high > low ? (low, high) : (coarse.Min, coarse.Max);
-    }
-
-    /// <summary>The fine bin of a value.</summary>
-    public static int FineBin(float value, double low, double binsPerUnit) =>
-        Math.Clamp((int)((value - low) * binsPerUnit), 0, FineBins - 1);
-
-    /// <summary>Histogram equalisation from the fine histogram (<paramref name="fine"/>: counts per
-    /// <see cref="FineBin"/> over <paramref name="low"/>..<paramref name="high"/>).</summary>
-    public static StaticNormalization Equalize(ReadOnlySpan<long> fine, double low, double high, ValueHistogram coarse)
-    {
-        var greyOfBin = new byte[FineBins];
-        long total = 0;
-        foreach (var count in fine) total += count;
-        var divisor = (double)Math.Max(1, total);
-        long before = 0;
-        var firstBin = new int[256];
-        var lastBin = new int[256];
-        Array.Fill(firstBin, -1);
-        for (var bin = 0; bin < FineBins; bin++)
-        {
-            var count = fine[bin];
-            // A bin's grey is its samples' middle rank, spread over 1..255.
-            var grey = (byte)Math.Clamp(1 + (int)((before + count / 2.0) / divisor * 255), 1, 255);
-            greyOfBin[bin] = grey;
+            var count = counts[key];
+            var grey = (byte)Math.Clamp(1 + (int)((before + count / 2.0) / total * 255), 1, 255);
+            greyOfKey[key] = grey;
             if (count > 0)
             {
-                if (firstBin[grey] < 0) firstBin[grey] = bin;
-                lastBin[grey] = bin;
+                if (firstKey[grey] < 0) firstKey[grey] = key;
+                lastKey[grey] = key;
             }
             before += count;
         }
-        var width = (high - low) / FineBins;
         var values = new double?[256];
         for (var g = 1; g < 256; g++)
-            if (firstBin[g] >= 0)
-                values[g] = Math.Clamp(low + ((firstBin[g] + lastBin[g] + 1) / 2.0) * width, coarse.Min, coarse.Max);
-        return new StaticNormalization(NormalizationKind.Equalize, greyOfBin, low, high, values);
+            if (firstKey[g] >= 0)
+                values[g] = Math.Clamp(ValueHistogram.LowerEdge((firstKey[g] + lastKey[g] + 1) / 2), histogram.Min, histogram.Max);
+        return new StaticNormalization(NormalizationKind.Equalize, greyOfKey, histogram.Min, histogram.Max, values);
     }
 
     /// <summary>Greys for one row of values (NaN = absent).</summary>
@@ -123,7 +93,7 @@ public sealed class StaticNormalization
             var v = values[i];
             greys[i] = float.IsNaN(v) ? (byte)0 : Kind switch
             {
-                NormalizationKind.Equalize => _greyOfBin![FineBin(v, _min, _binsPerUnit)],
+                NormalizationKind.Equalize => _greyOfKey![ValueHistogram.Key(v)],
                 NormalizationKind.Linear => (byte)Math.Clamp(1 + (int)Math.Round((v - _min) * _scale), 1, 255),
                 _ => (byte)Math.Clamp((int)Math.Round(v), 0, 255),
             };

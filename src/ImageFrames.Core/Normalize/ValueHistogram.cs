@@ -1,13 +1,16 @@
 namespace ImageFrames.Normalize;
 
 /// <summary>
-/// Counts of a channel's present values in 65,536 ordered bins: the upper 16 bits of each float32 turned into
-/// an order-preserving key (sign flipped, negatives inverted), so bins are about 2^-7 of a value wide at any
-/// scale — fine enough to equalise 255 grey levels, and the same 512 KB whatever the file's size.
+/// Counts of a channel's present values in 2^20 ordered bins: the upper 20 bits of each float32 turned into an
+/// order-preserving key (sign flipped, negatives inverted), so a bin is about 2^-11 (0.05 %) of a value wide at
+/// any scale — fine enough to equalise 255 grey levels even over a narrow range of values (16 bits were not:
+/// conductivities within 10-30 mmho got 183 of the 255 greys), and the same 8 MB whatever the file's size.
+/// One pass: no second look at the values is needed.
 /// </summary>
 public sealed class ValueHistogram
 {
-    public const int Bins = 1 << 16;
+    public const int KeyBits = 20;
+    public const int Bins = 1 << KeyBits;
     private readonly long[] _counts = new long[Bins];
 
     public long Present { get; private set; }
@@ -19,27 +22,34 @@ public sealed class ValueHistogram
     /// <summary>Adds a row of values; NaN is absent.</summary>
     public void Add(ReadOnlySpan<float> values)
     {
+        // Locals, not the properties: the loop runs once per sample of the file.
+        var counts = _counts;
+        long absent = 0;
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
         foreach (var value in values)
         {
-            if (float.IsNaN(value)) { Absent++; continue; }
-            _counts[Key(value)]++;
-            Present++;
-            if (value < Min) Min = value;
-            if (value > Max) Max = value;
+            if (float.IsNaN(value)) { absent++; continue; }
+            counts[Key(value)]++;
+            if (value < min) min = value; // plain compares: NaN is already out, and Math.Min's NaN rules cost
+            if (value > max) max = value;
         }
+        Absent += absent;
+        Present += values.Length - absent;
+        if (min < Min) Min = min;
+        if (max > Max) Max = max;
     }
 
     public static int Key(float value)
     {
         var bits = BitConverter.SingleToUInt32Bits(value);
         var ordered = (bits & 0x80000000) != 0 ? ~bits : bits | 0x80000000;
-        return (int)(ordered >> 16);
+        return (int)(ordered >> (32 - KeyBits));
     }
 
-    /// <summary>The smallest float of a bin (its key's value with the low 16 bits zero).</summary>
+    /// <summary>The smallest float of a bin (its key's value with the low bits zero).</summary>
     public static float LowerEdge(int key)
     {
-        var ordered = (uint)key << 16;
+        var ordered = (uint)key << (32 - KeyBits);
         var bits = (ordered & 0x80000000) != 0 ? ordered & 0x7FFFFFFF : ~ordered;
         return BitConverter.UInt32BitsToSingle(bits);
     }

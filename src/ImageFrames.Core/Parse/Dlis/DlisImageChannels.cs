@@ -105,36 +105,41 @@ public static class DlisImageChannels
     /// </summary>
     private sealed class AreaPlan
     {
-        private readonly (int First, int Last, double FirstWeight, double LastWeight)[] _spans;
+        // Flattened taps: target j sums source[_index[t]] × _weight[t] for t in [_start[j], _start[j + 1]).
+        private readonly int[] _start, _index;
+        private readonly double[] _weight;
 
         public AreaPlan(int sourceWidth, int targetWidth)
         {
-            _spans = new (int, int, double, double)[targetWidth];
+            var (starts, indices, weights) = (new int[targetWidth + 1], new List<int>(), new List<double>());
             var step = (double)sourceWidth / targetWidth;
             for (var j = 0; j < targetWidth; j++)
             {
+                starts[j] = indices.Count;
                 double start = j * step, end = (j + 1) * step;
-                var first = (int)Math.Floor(start);
-                var last = Math.Min(sourceWidth - 1, (int)Math.Ceiling(end) - 1);
-                var firstWeight = Math.Min(end, first + 1) - start;
-                var lastWeight = last == first ? firstWeight : end - last;
-                _spans[j] = (first, last, firstWeight, lastWeight);
+                for (var i = (int)Math.Floor(start); i < Math.Min(sourceWidth, (int)Math.Ceiling(end)); i++)
+                {
+                    var overlap = Math.Min(end, i + 1) - Math.Max(start, i);
+                    if (overlap <= 0) continue;
+                    indices.Add(i);
+                    weights.Add(overlap);
+                }
             }
+            starts[targetWidth] = indices.Count;
+            (_start, _index, _weight) = (starts, [.. indices], [.. weights]);
         }
 
         public void Resize(ReadOnlySpan<double> source, Span<float> target)
         {
-            for (var j = 0; j < _spans.Length; j++)
+            for (var j = 0; j < target.Length; j++)
             {
-                var (first, last, firstWeight, lastWeight) = _spans[j];
                 double sum = 0, weight = 0;
-                for (var i = first; i <= last; i++)
+                for (var t = _start[j]; t < _start[j + 1]; t++)
                 {
-                    var v = source[i];
-                    if (v == AbsentValue || !double.IsFinite(v)) continue;
-                    var w = i == first ? firstWeight : i == last ? lastWeight : 1;
-                    sum += v * w;
-                    weight += w;
+                    var v = source[_index[t]];
+                    if (v == AbsentValue || !double.IsFinite(v)) continue; // rare: predicted well
+                    sum += v * _weight[t];
+                    weight += _weight[t];
                 }
                 target[j] = weight > 0 ? (float)(sum / weight) : float.NaN;
             }

@@ -59,25 +59,11 @@ public sealed class ImageChannelSpool : IDisposable
     }
 
     /// <summary>The normalisation this channel gets: integers already 0..255 with nothing absent keep their
-    /// values; everything else the configured kind. Reads the spool (then <see cref="Rewind"/> before filling).</summary>
-    public StaticNormalization Normalization(NormalizationKind configured)
-    {
-        if (IntegerCode && Histogram.Absent == 0 && Histogram.Min >= 0 && Histogram.Max <= 255) return StaticNormalization.Identity();
-        if (configured == NormalizationKind.Linear) return StaticNormalization.Linear(Histogram);
-        // Equalisation: a second look at the parked values, binned finely over the range the first one found.
-        var (low, high) = StaticNormalization.FineRange(Histogram);
-        var binsPerUnit = high > low ? StaticNormalization.FineBins / (high - low) : 0;
-        var fine = new long[StaticNormalization.FineBins];
-        Rewind();
-        while (_file.Position < _file.Length)
-        {
-            _file.ReadExactly(_row);
-            _row.AsSpan(12).CopyTo(MemoryMarshal.AsBytes(_values.AsSpan()));
-            foreach (var v in _values)
-                if (!float.IsNaN(v)) fine[StaticNormalization.FineBin(v, low, binsPerUnit)]++;
-        }
-        return StaticNormalization.Equalize(fine, low, high, Histogram);
-    }
+    /// values; everything else the configured kind.</summary>
+    public StaticNormalization Normalization(NormalizationKind configured) =>
+        IntegerCode && Histogram.Absent == 0 && Histogram.Min >= 0 && Histogram.Max <= 255 ? StaticNormalization.Identity()
+        : configured == NormalizationKind.Linear ? StaticNormalization.Linear(Histogram)
+        : StaticNormalization.Equalize(Histogram);
 
     /// <summary>Back to the first row, to read the rows after the last one was appended.</summary>
     public void Rewind() => _file.Position = 0;
