@@ -21,6 +21,9 @@ public sealed class DlisFileReader : IDisposable
     private readonly LogicalRecordReader _records;
     private readonly ILogger? _logger;
     private readonly List<DlisLogicalFile> _files = [];
+    private DlisLogicalFile? _lastFile;
+    private byte[] _lastName = [];
+    private FrameLayout? _lastLayout;
 
     private DlisFileReader(LogicalRecordReader records, ILogger? logger) => (_records, _logger) = (records, logger);
 
@@ -52,19 +55,26 @@ public sealed class DlisFileReader : IDisposable
             }
             if (record.Type != FrameDataType) continue; // NOFORM, end-of-data and private types carry no frames
             var body = record.Body.Span;
-            var pos = 0;
-            ObjectName name;
-            int number;
+            var file = Current(record);
+            int pos, number;
             try
             {
-                name = Representation.ReadObjectName(body, ref pos, 0);
+                // Frame after frame names the same FRAME: compare its name's bytes with the last one's instead of
+                // decoding the name (a string) and looking it up again, once per frame.
+                if (_lastFile == file && body.StartsWith(_lastName))
+                    pos = _lastName.Length;
+                else
+                {
+                    pos = 0;
+                    var name = Representation.ReadObjectName(body, ref pos, 0);
+                    if (!file.Layouts.TryGetValue(name, out var found))
+                        throw new DlisFormatException(record.Offset, $"frame data for {name}, which no FRAME object of logical file {file.Index} describes", record.Index);
+                    (_lastFile, _lastName, _lastLayout) = (file, body[..pos].ToArray(), found);
+                }
                 number = Representation.ReadUvari(body, ref pos, 0);
             }
             catch (DlisFormatException e) { throw e.InRecord(record.Index, record.Offset); }
-            var file = Current(record);
-            if (!file.Layouts.TryGetValue(name, out var layout))
-                throw new DlisFormatException(record.Offset, $"frame data for {name}, which no FRAME object of logical file {file.Index} describes", record.Index);
-            return new FrameData(file, layout, number, record.Body[pos..], record.Offset, record.Index);
+            return new FrameData(file, _lastLayout!, number, record.Body[pos..], record.Offset, record.Index);
         }
         return null;
     }
@@ -96,6 +106,7 @@ public sealed class DlisFileReader : IDisposable
                 break;
             case Frame:
                 foreach (var frame in set.Objects) file.Layouts[frame.Name] = new FrameLayout(ToFrame(frame, file, record));
+                _lastFile = null; // a frame may have been described anew
                 break;
         }
     }

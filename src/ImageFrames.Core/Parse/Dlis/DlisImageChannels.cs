@@ -27,11 +27,13 @@ public static class DlisImageChannels
             double[] values = [];
             var resized = new float[targetWidth];
             var plans = new Dictionary<int, AreaPlan>();
+            var imagesOf = new Dictionary<FrameLayout, int[]>(ReferenceEqualityComparer.Instance);
             while (await reader.NextFrameAsync(ct).ConfigureAwait(false) is { } data)
             {
                 var frame = data.Layout.Frame;
-                var images = Enumerable.Range(1, frame.Channels.Count - 1).Where(c => frame.Channels[c].IsImage).ToList();
-                if (images.Count == 0) continue;
+                if (!imagesOf.TryGetValue(data.Layout, out var images))
+                    imagesOf[data.Layout] = images = [.. Enumerable.Range(1, frame.Channels.Count - 1).Where(c => frame.Channels[c].IsImage)];
+                if (images.Length == 0) continue;
                 if (!frame.IsDepthIndexed)
                 {
                     passedOver.Add($"{string.Join(", ", images.Select(c => frame.Channels[c].Name.Id))} in frame {frame.Name.Id} (logical file {data.File.Index}), indexed by {frame.IndexType ?? frame.Index?.Units ?? "nothing"}");
