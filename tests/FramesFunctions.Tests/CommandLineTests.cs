@@ -105,6 +105,12 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, lines.Length);
         Assert.StartsWith("succeeded: dataset 'two_images-img_a', 200 rows", lines[0]);
         Assert.StartsWith("succeeded: dataset 'two_images-img_b', 200 rows", lines[1]);
+
+        // And `datasets` says where each came from, under its line.
+        var list = (await _db.RunCliAsync("datasets")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var b = Array.FindIndex(list, l => l.StartsWith("two_images-img_b "));
+        Assert.Equal("    DLIS logical file 0, frame IMG-FRAME, channel IMG_B 'Image B, 56 px' [56] FSINGL mmho, depth m; well SYNTH-WELL-1, field SYNTH-FIELD, company TEST-COMPANY",
+            list[b + 1]);
     }
 
     /// <summary>One typo or bad value per verb: exit 2, and the message names what was wrong.</summary>

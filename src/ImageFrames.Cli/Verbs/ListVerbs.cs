@@ -21,8 +21,11 @@ public static class ListVerbs
             }
             if (datasets.Count == 0) cli.Console.Out.WriteLine("no datasets");
             foreach (var d in datasets)
+            {
                 cli.Console.Out.WriteLine($"{d.Id,-24} {d.RowCount,10:N0} rows  depth {CliJson.Depth(d.DepthMin)}..{CliJson.Depth(d.DepthMax)}  " +
                                           $"{d.SourceWidth}→{d.Width} px ({d.Resampler})  {d.IngestedAt:u}");
+                if (Provenance(d) is { } line) cli.Console.Out.WriteLine("    " + line);
+            }
             return CommandLine.Ok;
         });
         return command;
@@ -42,5 +45,20 @@ public static class ListVerbs
             return CommandLine.Ok;
         });
         return command;
+    }
+
+    /// <summary>Where a dataset with physical values came from, on one line: logical file, frame, channel, its
+    /// long name, dimension, code, units, the depth unit and the origin (null for CSV datasets).</summary>
+    private static string? Provenance(Store.DatasetInfo dataset)
+    {
+        if (dataset.Metadata is null) return null;
+        using var json = JsonDocument.Parse(dataset.Metadata);
+        var source = json.RootElement.GetProperty("source");
+        string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var origin = source.TryGetProperty("origin", out var o) && o.ValueKind == JsonValueKind.Object
+            ? $"; well {Text(o, "well_name") ?? "?"}, field {Text(o, "field_name") ?? "?"}, company {Text(o, "company") ?? "?"}" : "";
+        var longName = Text(source, "long_name") is { Length: > 0 } name ? $" '{name}'" : "";
+        return $"{Text(source, "format")} logical file {source.GetProperty("logical_file").GetInt32()}, frame {Text(source, "frame")}, channel {Text(source, "channel")}{longName} " +
+               $"{Text(source, "dimension")} {Text(source, "representation_code")} {Text(source, "units")}, depth {Text(source, "depth_unit")}{origin}";
     }
 }

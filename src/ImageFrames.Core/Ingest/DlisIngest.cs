@@ -57,7 +57,7 @@ internal sealed class DlisIngest(FrameStore store, FramesOptions options, Ingest
             var sha = input.FinishHash();
             var results = new List<IngestResult>();
             foreach (var (spool, id) in spools.Zip(Ids(baseId, spools)))
-                results.Add(Publish(spool, id, sourceName, input.BytesRead, sha, started, chunkSize ?? options.ChunkSize, progress, sameSourceOnly, clock));
+                results.Add(await PublishAsync(spool, id, sourceName, input.BytesRead, sha, started, chunkSize ?? options.ChunkSize, progress, sameSourceOnly, clock).ConfigureAwait(false));
             return results[0] with { Others = results[1..] };
         }
         finally
@@ -86,7 +86,7 @@ internal sealed class DlisIngest(FrameStore store, FramesOptions options, Ingest
         }).ToList();
     }
 
-    private IngestResult Publish(ImageChannelSpool spool, string id, string sourceName, long bytes, string sha, DateTimeOffset started,
+    private async Task<IngestResult> PublishAsync(ImageChannelSpool spool, string id, string sourceName, long bytes, string sha, DateTimeOffset started,
         int batchRows, IProgress<IngestProgress>? progress, bool sameSourceOnly, Stopwatch clock)
     {
         IngestResult Result(IngestStatus status, string? error) =>
@@ -102,16 +102,22 @@ internal sealed class DlisIngest(FrameStore store, FramesOptions options, Ingest
         var metadata = Metadata(spool, normalization);
         spool.Rewind();
         IngestWriter? writer = null;
+        var filling = Task.FromResult(false);
         try
         {
             writer = store.BeginIngest(id, sourceName, started);
-            var batch = new FrameBatch(batchRows, spool.Width);
+            // Two batches: the next is filled (spool read, greys) on another thread while this one is written.
+            var (ready, next) = (new FrameBatch(batchRows, spool.Width), new FrameBatch(batchRows, spool.Width));
             var rows = 0;
-            while (spool.Fill(batch, normalization))
+            filling = Task.Run(() => spool.Fill(ready, normalization));
+            while (await filling.ConfigureAwait(false))
             {
-                writer.Write(batch);
-                rows += batch.Count;
+                var fill = next;
+                filling = Task.Run(() => spool.Fill(fill, normalization));
+                writer.Write(ready);
+                rows += ready.Count;
                 progress?.Report(new IngestProgress(rows, bytes));
+                (ready, next) = (next, ready);
             }
             var content = new DatasetContent(sourceName, bytes, sha, spool.SourceWidth, spool.Width, "area", spool.Rows, 0, spool.DepthMin, spool.DepthMax, metadata);
             return writer.Publish(content, DateTimeOffset.UtcNow, sameSourceOnly) switch
@@ -132,6 +138,7 @@ internal sealed class DlisIngest(FrameStore store, FramesOptions options, Ingest
         }
         finally
         {
+            await filling.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false); // a fill still running when the write failed
             writer?.Dispose();
         }
 
