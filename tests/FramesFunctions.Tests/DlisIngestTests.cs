@@ -199,5 +199,12 @@ public sealed class DlisIngestTests : IDisposable
         Assert.Equal(IngestStatus.Rejected, result.Status);
         Assert.Contains("F (DEPTH[1], GR[1]", result.Error);
         Assert.Equal("rejected", _http.Db.Store.IngestionLog("curves")[0].Status);
+
+        // A FRAME that lists no channels at all, with data: nothing to read, so no image — not a crash.
+        var empty = new DlisBytes().Eflr(0, DlisBytes.FileHeader("E")).Eflr(4, new DlisBytes.SetWriter("FRAME").Template("INDEX-TYPE").Object("F").Text("BOREHOLE-DEPTH").ToArray())
+            .Iflr(0, DlisBytes.FrameData("F", 1));
+        result = await _http.Db.Ingest.IngestAsync(new MemoryStream(empty.ToArray()), null, "empty.dlis");
+        Assert.Equal(IngestStatus.Rejected, result.Status);
+        Assert.Contains("no image to ingest", result.Error);
     }
 }

@@ -27,12 +27,15 @@ public static class DlisImageChannels
             double[] values = [];
             var resized = new float[targetWidth];
             var plans = new Dictionary<int, AreaPlan>();
-            var imagesOf = new Dictionary<FrameLayout, int[]>(ReferenceEqualityComparer.Instance);
+            var layouts = new Dictionary<FrameLayout, (int[] Images, (string Unit, double Scale, string? Note) Depth)>(ReferenceEqualityComparer.Instance);
             while (await reader.NextFrameAsync(ct).ConfigureAwait(false) is { } data)
             {
                 var frame = data.Layout.Frame;
-                if (!imagesOf.TryGetValue(data.Layout, out var images))
-                    imagesOf[data.Layout] = images = [.. Enumerable.Range(1, frame.Channels.Count - 1).Where(c => frame.Channels[c].IsImage)];
+                // Once per frame layout, not per frame: which channels are images, and the depth unit.
+                if (!layouts.TryGetValue(data.Layout, out var layout))
+                    layouts[data.Layout] = layout = ([.. Enumerable.Range(1, Math.Max(0, frame.Channels.Count - 1)).Where(c => frame.Channels[c].IsImage)],
+                        frame.Index is { } indexChannel ? DepthUnit(indexChannel.Units) : default);
+                var (images, (depthUnit, depthScale, _)) = layout;
                 if (images.Length == 0) continue;
                 if (!frame.IsDepthIndexed)
                 {
@@ -40,7 +43,6 @@ public static class DlisImageChannels
                     continue;
                 }
                 data.Layout.Read(0, data.Samples.Span, index, data.Offset, data.Record);
-                var (depthUnit, depthScale, _) = DepthUnit(frame.Index!.Units);
                 var depth = index[0] * depthScale;
                 if (!double.IsFinite(depth))
                     throw new DlisFormatException(data.Offset, $"frame {data.FrameNumber} of {frame.Name.Id} has index {index[0]}: a depth must be a finite number", data.Record);
