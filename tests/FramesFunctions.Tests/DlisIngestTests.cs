@@ -206,5 +206,14 @@ public sealed class DlisIngestTests : IDisposable
         result = await _http.Db.Ingest.IngestAsync(new MemoryStream(empty.ToArray()), null, "empty.dlis");
         Assert.Equal(IngestStatus.Rejected, result.Status);
         Assert.Contains("no image to ingest", result.Error);
+
+        // An index with two values per frame cannot be a depth.
+        var arrayIndex = new DlisBytes().Eflr(0, DlisBytes.FileHeader("A"))
+            .Eflr(3, DlisBytes.Channels(("DEPTH", Parse.Dlis.RepresentationCode.FDOUBL, "m", [2]), ("IMG", Parse.Dlis.RepresentationCode.FSINGL, "dB", [4])))
+            .Eflr(4, DlisBytes.Frame("F", "BOREHOLE-DEPTH", "DEPTH", "IMG"))
+            .Iflr(0, DlisBytes.FrameData("F", 1, [.. Enumerable.Repeat(DlisBytes.Number(Parse.Dlis.RepresentationCode.FDOUBL, 1), 2), .. Enumerable.Repeat(DlisBytes.Number(Parse.Dlis.RepresentationCode.FSINGL, 2), 4)]));
+        result = await _http.Db.Ingest.IngestAsync(new MemoryStream(arrayIndex.ToArray()), null, "array-index.dlis");
+        Assert.Equal(IngestStatus.Rejected, result.Status);
+        Assert.Contains("frame F is indexed by DEPTH[2]; a depth index has one value per frame", result.Error);
     }
 }

@@ -42,6 +42,8 @@ public static class DlisImageChannels
                     passedOver.Add($"{string.Join(", ", images.Select(c => frame.Channels[c].Name.Id))} in frame {frame.Name.Id} (logical file {data.File.Index}), indexed by {frame.IndexType ?? frame.Index?.Units ?? "nothing"}");
                     continue;
                 }
+                if (frame.Index!.Samples != 1)
+                    throw new DlisFormatException(data.Offset, $"frame {frame.Name.Id} is indexed by {frame.Index.Name.Id}{frame.Index.DimensionText}; a depth index has one value per frame", data.Record);
                 data.Layout.Read(0, data.Samples.Span, index, data.Offset, data.Record);
                 var depth = index[0] * depthScale;
                 if (!double.IsFinite(depth))
