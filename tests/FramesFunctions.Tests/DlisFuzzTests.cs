@@ -3,9 +3,10 @@ using ImageFrames.Parse.Dlis;
 namespace ImageFrames.Tests;
 
 /// <summary>
-/// Random truncations and byte flips of the fixtures (seeded, so a failure repeats): the reader either reads
-/// the file or rejects it with a <see cref="DlisFormatException"/> — never another exception, never a hang,
-/// never more memory than its bound (one logical record of at most 64 MiB, plus its own buffers).
+/// Random truncations and byte flips of the fixtures (seeded, so a failure repeats): the reader, and the image
+/// channels the ingest takes from it, either read the file or reject it with a <see cref="DlisFormatException"/>
+/// — never another exception, never a hang, never more memory than the bound (one logical record of at most
+/// 64 MiB, plus buffers and the 8 MB histogram of each image channel).
 /// </summary>
 public sealed class DlisFuzzTests
 {
@@ -52,6 +53,9 @@ public sealed class DlisFuzzTests
                 while (reader.NextFrameAsync().AsTask().GetAwaiter().GetResult() is { } frame)
                     for (var c = 0; c < frame.Layout.Frame.Channels.Count; c++)
                         frame.Layout.Read(c, frame.Samples.Span, values, frame.Offset, frame.Record);
+                // And the image channels the ingest takes from it (a second, independent pass over the bytes).
+                foreach (var spool in DlisImageChannels.SpoolAsync(new MemoryStream(bytes), 150, Path.GetTempPath(), null, default).GetAwaiter().GetResult())
+                    spool.Dispose();
                 return ("read", GC.GetAllocatedBytesForCurrentThread() - start);
             }
             catch (DlisFormatException e)
