@@ -94,7 +94,7 @@ internal sealed class DlisIngest(FrameStore store, FramesOptions options, Ingest
 
         if (sameSourceOnly && ingest.FindOrFail(id) is { } existing && existing.SourceName != sourceName)
         {
-            var conflict = $"dataset '{id}' already holds '{existing.SourceName}'; '{sourceName}' maps to the same id and would replace it: rename one of the blobs, or delete the dataset first";
+            var conflict = IngestService.SourceConflictMessage(id, existing.SourceName, sourceName);
             store.RecordAttempt(new IngestAttempt(0, id, sourceName, bytes, sha, started, DateTimeOffset.UtcNow, null, null, "rejected", conflict));
             return Result(IngestStatus.Rejected, conflict);
         }
@@ -124,7 +124,7 @@ internal sealed class DlisIngest(FrameStore store, FramesOptions options, Ingest
             {
                 PublishOutcome.Published => Result(IngestStatus.Succeeded, null),
                 PublishOutcome.Unchanged => Result(IngestStatus.Unchanged, null),
-                _ => End(IngestStatus.Rejected, $"dataset '{id}' already holds another source; '{sourceName}' would replace it"),
+                _ => End(IngestStatus.Rejected, IngestService.SourceConflictMessage(id, store.FindDataset(id)?.SourceName, sourceName)),
             };
         }
         catch (CsvRejectedException e) // a duplicate depth: the writer names both frames (as lines)

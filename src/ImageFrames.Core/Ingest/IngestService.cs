@@ -171,13 +171,16 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
             return Report(status, sha, message);
         }
 
-        string SourceConflict(string? holder) =>
-            $"dataset '{id}' already holds '{holder}'; '{sourceName}' maps to the same id (folders and case are dropped) and would replace it: " +
-            "rename one of the blobs, or delete the dataset first";
+        string SourceConflict(string? holder) => SourceConflictMessage(id, holder, sourceName);
 
         IngestResult Report(IngestStatus status, string? sha, string? message) =>
             Reported(new IngestResult(id, status, reader?.Rows ?? 0, reader?.SkippedRows ?? 0, input.BytesRead, sha, message, clock.Elapsed), sourceName);
     }
+
+    /// <summary>Why a blob may not replace a dataset that came from another blob.</summary>
+    internal static string SourceConflictMessage(string id, string? holder, string sourceName) =>
+        $"dataset '{id}' already holds '{holder}'; '{sourceName}' maps to the same id (folders and case are dropped) and would replace it: " +
+        "rename one of the blobs, or delete the dataset first";
 
     /// <summary>Metrics and the one log line of an ingest's outcome (a dataset's, for files that become several).</summary>
     internal IngestResult Reported(IngestResult result, string sourceName)

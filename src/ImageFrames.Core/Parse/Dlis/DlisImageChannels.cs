@@ -27,15 +27,15 @@ public static class DlisImageChannels
             double[] values = [];
             var resized = new float[targetWidth];
             var plans = new Dictionary<int, AreaPlan>();
-            var layouts = new Dictionary<FrameLayout, (int[] Images, (string Unit, double Scale, string? Note) Depth)>(ReferenceEqualityComparer.Instance);
+            var layouts = new Dictionary<FrameLayout, (int[] Images, (string Unit, double Scale, string? Note, bool Known) Depth)>(ReferenceEqualityComparer.Instance);
             while (await reader.NextFrameAsync(ct).ConfigureAwait(false) is { } data)
             {
                 var frame = data.Layout.Frame;
                 // Once per frame layout, not per frame: which channels are images, and the depth unit.
                 if (!layouts.TryGetValue(data.Layout, out var layout))
                     layouts[data.Layout] = layout = ([.. Enumerable.Range(1, Math.Max(0, frame.Channels.Count - 1)).Where(c => frame.Channels[c].IsImage)],
-                        frame.Index is { } indexChannel ? DepthUnit(indexChannel.Units) : default);
-                var (images, (depthUnit, depthScale, _)) = layout;
+                        frame.Index is { } indexChannel ? DepthUnits.ToDataset(indexChannel.Units) : default);
+                var (images, (depthUnit, depthScale, _, _)) = layout;
                 if (images.Length == 0) continue;
                 if (!frame.IsDepthIndexed)
                 {
@@ -86,24 +86,11 @@ public static class DlisImageChannels
 
     private static ImageChannelSource Describe(DlisLogicalFile file, DlisFrame frame, DlisChannel channel, string depthUnit)
     {
-        var (_, _, note) = DepthUnit(frame.Index!.Units);
+        var (_, _, note, _) = DepthUnits.ToDataset(frame.Index!.Units);
         return new ImageChannelSource("DLIS", file.Index, file.FileHeaderId, frame.Name.Id, channel.Name.Id, channel.LongName, channel.Units,
             channel.DimensionText, channel.Code.ToString(), frame.IndexType, frame.Direction, frame.Index.Name.Id, frame.Index.Units,
             depthUnit, note, file.Origin);
     }
-
-    /// <summary>The dataset's depth unit for an index unit, and the factor to it: m and ft stay; 0.1 in and in
-    /// become ft, cm and mm become m (said in the metadata).</summary>
-    public static (string Unit, double Scale, string? Note) DepthUnit(string units) => DepthUnits.Normalize(units) switch
-    {
-        "m" => ("m", 1, null),
-        "ft" => ("ft", 1, null),
-        "0.1 in" => ("ft", 1.0 / 120, "index in 0.1 in, converted to ft"),
-        "in" => ("ft", 1.0 / 12, "index in in, converted to ft"),
-        "cm" => ("m", 0.01, "index in cm, converted to m"),
-        "mm" => ("m", 0.001, "index in mm, converted to m"),
-        _ => (units, 1, units.Length == 0 ? "index without units" : $"index in '{units}', kept as is"),
-    };
 
     /// <summary>
     /// Area resampling of a row of values from N to W samples with absent samples left out: each target sample is

@@ -39,20 +39,32 @@ public sealed class DlisLogicalFile(int index)
     public long EncryptedRecords { get; internal set; }
 }
 
-/// <summary>The depth units image logs come in, and their conversion.</summary>
+/// <summary>The depth units image logs come in, and the unit a dataset keeps them in.</summary>
 public static class DepthUnits
 {
-    public static bool IsLength(string units) => Normalize(units) is "m" or "ft" or "0.1 in" or "in" or "cm" or "mm";
+    /// <summary>A length unit a depth index can be in.</summary>
+    public static bool IsLength(string units) => ToDataset(units).Known;
+
+    /// <summary>The dataset's depth unit for an index unit, and the factor to it: m and ft stay; 0.1 in and in
+    /// become ft, cm and mm become m (said in the metadata). Other units are kept as they are.</summary>
+    public static (string Unit, double Scale, string? Note, bool Known) ToDataset(string units) => Normalize(units) switch
+    {
+        "m" => ("m", 1, null, true),
+        "ft" => ("ft", 1, null, true),
+        "0.1 in" => ("ft", 1.0 / 120, "index in 0.1 in, converted to ft", true),
+        "in" => ("ft", 1.0 / 12, "index in in, converted to ft", true),
+        "cm" => ("m", 0.01, "index in cm, converted to m", true),
+        "mm" => ("m", 0.001, "index in mm, converted to m", true),
+        _ => (units, 1, units.Length == 0 ? "index without units" : $"index in '{units}', kept as is", false),
+    };
 
     /// <summary>RP66 unit symbols as writers spell them ("M", "F", "FT", "0.1 in"…), folded to one form.</summary>
-    public static string Normalize(string units) => units.Trim().ToLowerInvariant() switch
+    private static string Normalize(string units) => units.Trim().ToLowerInvariant() switch
     {
         "m" or "meter" or "meters" or "metre" or "metres" => "m",
         "ft" or "f" or "feet" or "foot" => "ft",
         "0.1 in" or ".1 in" or "0.1in" or ".1in" => "0.1 in",
         "in" or "inch" or "inches" => "in",
-        "cm" => "cm",
-        "mm" => "mm",
         var other => other,
     };
 }
