@@ -144,6 +144,70 @@ public sealed class DlisIngestTests : IDisposable
         Assert.Equal("ft", JsonDocument.Parse(info.Metadata!).RootElement.GetProperty("depth_unit").GetString());
     }
 
+    private async Task<HttpHarness.Response> CurvesAsync(string dataset, string query = "") =>
+        await _http.GetAsync((f, q) => f.GetCurves(q, dataset), query);
+
+    [Fact]
+    public async Task TheFramesCurvesAreServedByDepthWindowAsTheReferenceReaderReadsThem()
+    {
+        await IngestAsync("fmi_small.dlis");
+        var reference = Reference("fmi_small.curves.csv.gz");
+        var all = (await CurvesAsync("fmi_small")).Json;
+        Assert.Equal("m", all.GetProperty("depth_unit").GetString());
+        Assert.Equal(reference.Select(r => double.Parse(r[0])), all.GetProperty("depths").EnumerateArray().Select(d => d.GetDouble()));
+        var curves = all.GetProperty("curves").EnumerateArray().ToList();
+        Assert.Equal(["GR", "CALI"], curves.Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(("Gamma ray", "gAPI", "Caliper", "in"), (curves[0].GetProperty("long_name").GetString(), curves[0].GetProperty("units").GetString(),
+            curves[1].GetProperty("long_name").GetString(), curves[1].GetProperty("units").GetString()));
+        for (var c = 0; c < curves.Count; c++)
+            Assert.Equal(reference.Select(r => double.Parse(r[c + 1])), curves[c].GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
+        var metadataCurves = JsonDocument.Parse(_http.Db.Store.FindDataset("fmi_small")!.Metadata!).RootElement.GetProperty("curves");
+        Assert.Equal(["GR", "CALI"], metadataCurves.EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+
+        // A window: exactly the rows whose depths lie in it (inclusive).
+        var window = (await CurvesAsync("fmi_small", "depth_min=2500.1&depth_max=2500.2")).Json;
+        var expected = reference.Select(r => double.Parse(r[0])).Where(d => d is >= 2500.1 and <= 2500.2).ToList();
+        Assert.Equal(expected, window.GetProperty("depths").EnumerateArray().Select(d => d.GetDouble()));
+        Assert.Equal(expected.Count, window.GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public async Task CurvesOfAFrameLoggedUpwardComeAscendingWithAbsentSamplesNull()
+    {
+        const Parse.Dlis.RepresentationCode F8 = Parse.Dlis.RepresentationCode.FDOUBL, F4 = Parse.Dlis.RepresentationCode.FSINGL;
+        var file = new DlisBytes().Eflr(0, DlisBytes.FileHeader("UP"))
+            .Eflr(3, DlisBytes.Channels(("DEPT", F8, "ft", [1]), ("GR", F8, "gAPI", [1]), ("IMG", F4, "dB", [4]), ("CALI", F4, "in", [1])))
+            .Eflr(4, DlisBytes.Frame("F", "BOREHOLE-DEPTH", "DEPT", "GR", "IMG", "CALI"));
+        for (var i = 0; i < 3000; i++) // three chunks of curves, deepest first
+            file.Iflr(0, DlisBytes.FrameData("F", i + 1, [DlisBytes.Number(F8, 5000 - i * 0.1), DlisBytes.Number(F8, i % 7 == 0 ? -999.25 : 40 + i),
+                .. Enumerable.Repeat(DlisBytes.Number(F4, i), 4), DlisBytes.Number(F4, 8.5f)]));
+        Assert.Equal(IngestStatus.Succeeded, (await _http.Db.Ingest.IngestAsync(new MemoryStream(file.ToArray()), null, "up.dlis")).Status);
+
+        var answer = (await CurvesAsync("up", "depth_min=4700&depth_max=4800")).Json;
+        var depths = answer.GetProperty("depths").EnumerateArray().Select(d => d.GetDouble()).ToList();
+        var frames = Enumerable.Range(0, 3000).Where(i => 5000 - i * 0.1 is >= 4700 and <= 4800).Reverse().ToList();
+        Assert.Equal(frames.Select(i => 5000 - i * 0.1), depths);
+        var (gr, cali) = (answer.GetProperty("curves")[0], answer.GetProperty("curves")[1]);
+        Assert.Equal(("GR", "gAPI", "CALI", "in"), (gr.GetProperty("name").GetString(), gr.GetProperty("units").GetString(), cali.GetProperty("name").GetString(), cali.GetProperty("units").GetString()));
+        Assert.Equal(frames.Select(i => i % 7 == 0 ? (double?)null : 40 + i),
+            gr.GetProperty("values").EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Null ? (double?)null : v.GetDouble()));
+        Assert.All(cali.GetProperty("values").EnumerateArray(), v => Assert.Equal(8.5, v.GetDouble()));
+    }
+
+    [Fact]
+    public async Task CurvesAnswerNoneForACsvAndProblemsForBadQueries()
+    {
+        await _http.Db.IngestTextAsync(Csv.Of(4, ("1", 5), ("2", 6)), "plain");
+        var none = await CurvesAsync("plain");
+        Assert.Equal(200, none.Status);
+        Assert.Empty(none.Json.GetProperty("curves").EnumerateArray());
+        Assert.Equal(0, none.Json.GetProperty("count").GetInt32());
+
+        Assert.Equal(404, (await CurvesAsync("nothing")).Status);
+        var bad = await CurvesAsync("plain", "depth_min=x");
+        Assert.Equal((400, "depth_min"), (bad.Status, bad.Json.GetProperty("parameter").GetString()));
+    }
+
     [Fact]
     public async Task PicturesDrawAbsentSamplesInTheNoDataColour()
     {

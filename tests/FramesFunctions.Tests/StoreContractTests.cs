@@ -85,6 +85,35 @@ public sealed class StoreContractTests(PostgresFixture server)
         Assert.Equal([99.0], db.Store.ReadFrames("test", DepthRange.All, 10, 0)!.Depths.ToArray());
     }
 
+    /// <summary>Curves (DLIS/LAS) are chunks of their own pseudo-level: read back by depth window from the visible
+    /// version, and purged with it when a new version replaces it; the overview levels never count them.</summary>
+    [Theory, MemberData(nameof(Stores))]
+    public async Task CurvesAreReadByDepthFromTheirVersionAndPurgedWithIt(string store)
+    {
+        using var db = await OpenAsync(store);
+        void Ingest(string sha, int rows, double scale)
+        {
+            using var writer = db.Store.BeginIngest("logged", "logged.dlis", DateTimeOffset.UtcNow);
+            writer.Write(Batch([.. Enumerable.Range(0, rows).Select(i => (double)i)]));
+            writer.WriteCurves(2, each =>
+            {
+                for (var i = 0; i < rows; i++) each(i, [i * scale, i % 5 == 0 ? double.NaN : -i]);
+            });
+            writer.Publish(new DatasetContent("logged.dlis", 1, sha, 150, 150, "area", rows, 0, 0, rows - 1), DateTimeOffset.UtcNow);
+        }
+        Ingest("first", 2500, 1);
+        Ingest("second", 3000, 10);
+
+        var window = db.Store.ReadCurves("logged", new DepthRange(1020.5, 2050), 10_000, _ => 2)!;
+        Assert.Equal(Enumerable.Range(1021, 1030).Select(i => (double)i), window.Depths);
+        Assert.Equal(Enumerable.Range(1021, 1030).Select(i => i * 10.0), Enumerable.Range(0, window.Depths.Length).Select(r => window.Value(r, 0)));
+        Assert.Equal(Enumerable.Range(1021, 1030).Select(i => i % 5 == 0 ? double.NaN : -i), Enumerable.Range(0, window.Depths.Length).Select(r => window.Value(r, 1)));
+        Assert.Equal(3000, db.Store.ReadCurves("logged", DepthRange.All, 2999, _ => 2)!.Total); // over the bound: counted, not read
+        Assert.Empty(db.Store.ReadCurves("logged", DepthRange.All, 2999, _ => 2)!.Depths);
+        Assert.Equal([3000], db.Store.LevelRows("logged"));
+        Assert.Equal(3000L, Convert.ToInt64(db.Scalar($"SELECT sum(row_count) FROM chunks WHERE level = {Store.Chunks.CurveLevel}")));
+    }
+
     [Theory, MemberData(nameof(Stores))]
     public async Task TheSameFileDeliveredConcurrentlyIsStoredOnce(string store)
     {

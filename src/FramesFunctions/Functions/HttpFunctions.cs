@@ -23,6 +23,10 @@ public sealed class HttpFunctions(FramesApi api, FramesMetrics metrics, ILogger<
     public IActionResult GetDataset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}")] HttpRequest req, string id) =>
         Guard.Run(metrics, logger, req, () => api.Dataset(id));
 
+    [Function("GetCurves")]
+    public IActionResult GetCurves([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}/curves")] HttpRequest req, string id) =>
+        Guard.Run(metrics, logger, req, () => api.Curves(id, req.Query));
+
     [Function("GetFrames")]
     public IActionResult GetFrames([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames")] HttpRequest req) =>
         Guard.Run(metrics, logger, req, () => api.Frames(req.Query));

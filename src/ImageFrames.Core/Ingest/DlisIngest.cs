@@ -119,6 +119,7 @@ internal sealed class DlisIngest(FrameStore store, FramesOptions options, Ingest
                 progress?.Report(new IngestProgress(rows, bytes));
                 (ready, next) = (next, ready);
             }
+            if (spool.Curves.Count > 0) writer.WriteCurves(spool.Curves.Count, spool.ReadCurvesByDepth);
             var content = new DatasetContent(sourceName, bytes, sha, spool.SourceWidth, spool.Width, "area", spool.Rows, 0, spool.DepthMin, spool.DepthMax, metadata);
             return writer.Publish(content, DateTimeOffset.UtcNow, sameSourceOnly) switch
             {
@@ -156,6 +157,7 @@ internal sealed class DlisIngest(FrameStore store, FramesOptions options, Ingest
         Source = spool.Source,
         spool.Source.DepthUnit,
         ValueUnits = spool.Source.Units,
+        spool.Curves,
         Samples = new { Present = spool.Histogram.Present, Absent = spool.Histogram.Absent, Min = Finite(spool.Histogram.Min), Max = Finite(spool.Histogram.Max) },
         Normalization = new { normalization.Kind, normalization.AbsentGrey, normalization.ValueOfGrey },
     }, MetadataJson);

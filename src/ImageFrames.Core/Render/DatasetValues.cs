@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using ImageFrames.Parse;
 using ImageFrames.Store;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -14,9 +15,9 @@ public sealed class DatasetValues
 {
     private static readonly ConcurrentDictionary<(string Id, long Version), DatasetValues?> Parsed = new();
 
-    private DatasetValues(byte? absentGrey, double?[] valueOfGrey, string units, string depthUnit)
+    private DatasetValues(byte? absentGrey, double?[] valueOfGrey, string units, string depthUnit, IReadOnlyList<CurveSource> curves)
     {
-        (AbsentGrey, ValueOfGrey, Units, DepthUnit) = (absentGrey, valueOfGrey, units, depthUnit);
+        (AbsentGrey, ValueOfGrey, Units, DepthUnit, Curves) = (absentGrey, valueOfGrey, units, depthUnit, curves);
         ValueText = valueOfGrey.Select(v => System.Text.Encoding.ASCII.GetBytes(v is { } d ? d.ToString("R", CultureInfo.InvariantCulture) : "null")).ToArray();
     }
 
@@ -24,6 +25,9 @@ public sealed class DatasetValues
     public double?[] ValueOfGrey { get; }
     public string Units { get; }
     public string DepthUnit { get; }
+
+    /// <summary>The 1-D curves stored with the dataset, in their stored order.</summary>
+    public IReadOnlyList<CurveSource> Curves { get; }
 
     /// <summary>Each grey's value as JSON text ("null" for absent), for writing rows without formatting numbers.</summary>
     internal byte[][] ValueText { get; }
@@ -42,7 +46,12 @@ public sealed class DatasetValues
         if (!root.TryGetProperty("normalization", out var normalization)) return null;
         var values = normalization.GetProperty("value_of_grey").EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : (double?)null).ToArray();
         byte? absent = normalization.GetProperty("absent_grey").ValueKind == JsonValueKind.Number ? normalization.GetProperty("absent_grey").GetByte() : null;
-        return new DatasetValues(absent, values, root.GetProperty("value_units").GetString() ?? "", root.GetProperty("depth_unit").GetString() ?? "");
+        var curves = root.TryGetProperty("curves", out var list)
+            ? list.EnumerateArray().Select(c => new CurveSource(c.GetProperty("name").GetString()!, Text(c, "long_name"), Text(c, "units") ?? "", Text(c, "representation_code"))).ToList()
+            : [];
+        return new DatasetValues(absent, values, root.GetProperty("value_units").GetString() ?? "", root.GetProperty("depth_unit").GetString() ?? "", curves);
+
+        static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
     }
 
     /// <summary>The colour table with the absent grey drawn in <paramref name="noData"/>, whatever the colour map

@@ -172,6 +172,28 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         }));
     }
 
+    // ---- curves -----------------------------------------------------------------------------------------
+
+    /// <summary>Rows of curves one answer holds at most: a whole long log's curves at a few values a row.</summary>
+    public const int MaxCurveRows = 200_000;
+
+    /// <summary>The 1-D curves kept with a DLIS or LAS dataset (gamma ray, caliper …) in a depth window: the depths,
+    /// then each curve's values in its unit, null where absent. CSV datasets have none.</summary>
+    public ApiResponse Curves(string id, IQueryCollection query)
+    {
+        var q = new QueryReader(query);
+        var range = ReadRange(q);
+        if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
+        if (!DatasetId.TryNormalize(id, out var normalized)) return InvalidDataset(id);
+        if (store.ReadCurves(normalized, range, MaxCurveRows, d => DatasetValues.Of(d)?.Curves.Count ?? 0) is not { } window) return UnknownDataset(id);
+        if (window.Total > MaxCurveRows)
+            return ApiResponse.Problem(400, "Depth window too large",
+                $"the window holds {window.Total:N0} rows of curves, above the {MaxCurveRows:N0} one answer holds; narrow depth_min..depth_max",
+                ("parameter", "depth_min"), ("rows", window.Total), ("max_rows", MaxCurveRows));
+        return CurvesJson.Write(window, DatasetValues.Of(window.Dataset)) with
+            { ETag = ETagFor($"curves|{window.Dataset.Id}|{window.Dataset.Version}|{range.Min:R}|{range.Max:R}") };
+    }
+
     // ---- colour maps ------------------------------------------------------------------------------------
 
     public ApiResponse ColorMapList() =>

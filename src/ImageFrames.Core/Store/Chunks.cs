@@ -20,6 +20,13 @@ public static class Chunks
     /// <summary>A level with at most this many rows gets no coarser level above it.</summary>
     public const int OverviewUntilRows = 4096;
 
+    /// <summary>
+    /// The pseudo-level that holds a version's 1-D curves (DLIS/LAS datasets): chunks like level 0's, whose
+    /// "pixels" are each row's curve values (float64, row-major, NaN where absent). Stored as chunks, they are
+    /// located, read and purged by the same statements as the rows; overview levels count from 0 up and never see it.
+    /// </summary>
+    public const int CurveLevel = -1;
+
     public static byte[] DepthBytes(ReadOnlySpan<double> depths) => MemoryMarshal.AsBytes(depths).ToArray();
     public static byte[] LineBytes(ReadOnlySpan<int> lines) => MemoryMarshal.AsBytes(lines).ToArray();
     public static ReadOnlySpan<double> Depths(byte[] blob) => MemoryMarshal.Cast<byte, double>(blob);

@@ -95,7 +95,7 @@ public abstract class FrameStore : IDisposable
     internal abstract void WriteChunks(DbConnection connection, DbTransaction tx, long version, IReadOnlyList<Chunk> chunks);
 
     /// <summary>Rows <c>[from, to)</c> of a level, one page per chunk holding some, in row order: only those rows' bytes are read.</summary>
-    internal abstract IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction? tx, long version, int level, int from, int to);
+    internal abstract IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction? tx, long version, int level, int from, int to, int rowBytes);
 
     /// <summary>A driver's exception worth a retry or a 503 (the database failed), as opposed to a bug.</summary>
     public static bool IsDatabaseFailure(Exception e) => e is DbException or TimeoutException;
@@ -299,7 +299,7 @@ public abstract class FrameStore : IDisposable
     {
         using var connection = Open();
         using var command = connection.Command(
-            "SELECT l.row_count FROM levels l JOIN datasets d ON d.version = l.version WHERE d.id = @id ORDER BY l.level").With("@id", datasetId);
+            "SELECT l.row_count FROM levels l JOIN datasets d ON d.version = l.version WHERE d.id = @id AND l.level >= 0 ORDER BY l.level").With("@id", datasetId);
         using var reader = command.ExecuteReader();
         var rows = new List<int>();
         while (reader.Read()) rows.Add(reader.GetInt32(0));
@@ -308,7 +308,7 @@ public abstract class FrameStore : IDisposable
 
     private static int LevelCount(DbConnection connection, DbTransaction tx, long version)
     {
-        using var command = connection.Command("SELECT count(*) FROM levels WHERE version = @v", tx).With("@v", version);
+        using var command = connection.Command("SELECT count(*) FROM levels WHERE version = @v AND level >= 0", tx).With("@v", version);
         return Convert.ToInt32(command.ExecuteScalar());
     }
 
@@ -325,9 +325,9 @@ public abstract class FrameStore : IDisposable
 
     /// <summary>The visible version of a dataset and its level-0 rows in the range, in one statement; null when
     /// there is no such dataset.</summary>
-    private DatasetLocation? Locate(DbConnection connection, DbTransaction? tx, string id, DepthRange range)
+    private DatasetLocation? Locate(DbConnection connection, DbTransaction? tx, string id, DepthRange range, int level = 0)
     {
-        using var command = connection.Command($"SELECT {DatasetColumns}, {LocateColumns} FROM datasets AS d WHERE d.id = @id", tx).With("@id", id).With("@l", 0);
+        using var command = connection.Command($"SELECT {DatasetColumns}, {LocateColumns} FROM datasets AS d WHERE d.id = @id", tx).With("@id", id).With("@l", level);
         using var reader = WithBounds(command, range).ExecuteReader();
         if (!reader.Read()) return null;
         var (start, end) = ReadLocation(reader, DatasetColumnCount, range);
@@ -384,7 +384,7 @@ public abstract class FrameStore : IDisposable
         var pixels = new byte[count * dataset.Width];
         var read = 0;
         if (count > 0)
-            foreach (var page in ReadPages(connection, tx, dataset.Version, level, from, from + count))
+            foreach (var page in ReadPages(connection, tx, dataset.Version, level, from, from + count, dataset.Width))
             {
                 var at = page.Row - from;
                 page.Depths.CopyTo(depths.AsSpan(at));
@@ -392,6 +392,31 @@ public abstract class FrameStore : IDisposable
                 read += page.Depths.Length;
             }
         return (new FrameWindow(dataset, total, depths, pixels, count), read);
+    }
+
+    /// <summary>
+    /// The 1-D curves of <paramref name="datasetId"/>'s visible version within <paramref name="range"/>, ascending
+    /// by depth, in one snapshot; null for an unknown dataset. <paramref name="curvesOf"/> says how many curves a
+    /// version has (its metadata lists them); a dataset without curves (CSV) has a window of none. When more than
+    /// <paramref name="maxRows"/> rows match, no values are read (the caller refuses).
+    /// </summary>
+    public CurveWindow? ReadCurves(string datasetId, DepthRange range, int maxRows, Func<DatasetInfo, int> curvesOf)
+    {
+        using var connection = Open();
+        using var tx = BeginRead(connection);
+        if (Locate(connection, tx, datasetId, range, Chunks.CurveLevel) is not { } location) return null;
+        var (total, curves) = (location.End - location.Start, curvesOf(location.Dataset));
+        var take = total > maxRows || curves == 0 ? 0 : total;
+        var (depths, values) = (new double[take], new double[take * curves]);
+        if (take > 0)
+            foreach (var page in ReadPages(connection, tx, location.Dataset.Version, Chunks.CurveLevel, location.Start, location.End, curves * sizeof(double)))
+            {
+                var at = page.Row - location.Start;
+                page.Depths.CopyTo(depths.AsSpan(at));
+                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(page.Pixels).CopyTo(values.AsSpan(at * curves));
+            }
+        tx.Commit();
+        return new CurveWindow(location.Dataset, total, curves, depths, values);
     }
 
     /// <summary>The chunk bounds a read of rows <c>[from, to)</c> starts from: chunks start at multiples of <see cref="Chunks.Rows"/>.</summary>

@@ -122,7 +122,7 @@ public sealed class IngestWriter : IDisposable
         foreach (var chunk in _chunks)
         {
             bytes += chunk.Pixels.Length;
-            _levels.Recycle(chunk);
+            if (chunk.Level != Chunks.CurveLevel) _levels.Recycle(chunk); // curve chunks are not the builder's to reuse
         }
         _chunks.Clear();
         return bytes;
@@ -183,6 +183,46 @@ public sealed class IngestWriter : IDisposable
     }
 
     /// <summary>
+    /// Stores the version's 1-D curves (<see cref="Chunks.CurveLevel"/>) as <paramref name="produce"/> hands them
+    /// over, ascending by depth, <paramref name="curveCount"/> values a row; a few chunks per short transaction.
+    /// </summary>
+    public void WriteCurves(int curveCount, Action<CurveRowAction> produce)
+    {
+        const int ChunksPerCommit = 16;
+        var rowBytes = curveCount * sizeof(double);
+        var (depths, values, count, rows) = (new double[Chunks.Rows], new byte[Chunks.Rows * rowBytes], 0, 0);
+        var tx = Begin();
+        try
+        {
+            produce((depth, curves) =>
+            {
+                depths[count] = depth;
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(curves[..curveCount]).CopyTo(values.AsSpan(count * rowBytes));
+                if (++count < Chunks.Rows) return;
+                Emit();
+                if (_chunks.Count < ChunksPerCommit) return;
+                Commit(tx);
+                tx.Dispose();
+                tx = Begin();
+            });
+            Emit();
+            InsertLevels(_connection, tx, Version, [rows], Chunks.CurveLevel);
+            Commit(tx);
+        }
+        finally
+        {
+            tx.Dispose();
+        }
+
+        void Emit()
+        {
+            if (count == 0) return;
+            _chunks.Add(new Chunk(Chunks.CurveLevel, rows, depths[..count], null, values[..(count * rowBytes)]));
+            (rows, count) = (rows + count, 0);
+        }
+    }
+
+    /// <summary>
     /// Makes the written version the dataset's visible one. Logs the attempt as unchanged and retires its rows
     /// when the dataset already holds the same content stored the same way. With
     /// <paramref name="sameSourceOnly"/> (blob ingests), a dataset that came from another source is never
@@ -233,14 +273,14 @@ public sealed class IngestWriter : IDisposable
         return published ? PublishOutcome.Published : PublishOutcome.Unchanged;
     }
 
-    internal static void InsertLevels(DbConnection connection, DbTransaction tx, long version, IReadOnlyList<int> rowCounts)
+    internal static void InsertLevels(DbConnection connection, DbTransaction tx, long version, IReadOnlyList<int> rowCounts, int firstLevel = 0)
     {
         using var command = connection.Command("INSERT INTO levels (version, level, row_count) VALUES (@v, @level, @rows)", tx).With("@v", version);
         var level = command.Add("@level", DbType.Int32);
         var rows = command.Add("@rows", DbType.Int32);
         for (var i = 0; i < rowCounts.Count; i++)
         {
-            (level.Value, rows.Value) = (i, rowCounts[i]);
+            (level.Value, rows.Value) = (firstLevel + i, rowCounts[i]);
             command.ExecuteNonQuery();
         }
     }

@@ -131,14 +131,14 @@ public sealed class PostgresFrameStore : FrameStore
 
     /// <summary>The server cuts each chunk's pixels to the rows wanted (<c>substring</c> of an uncompressed,
     /// out-of-line value reads only the pages holding them), so a small window moves only its own bytes.</summary>
-    internal override IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction? tx, long version, int level, int from, int to)
+    internal override IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction? tx, long version, int level, int from, int to, int rowBytes)
     {
         using var command = connection.Command("""
                 SELECT first_row, depths, substring(pixels FROM greatest(@from - first_row, 0) * @w + 1
                                                          FOR (least(first_row + row_count, @to) - greatest(first_row, @from)) * @w)
                 FROM chunks WHERE version = @v AND level = @l AND first_row >= @first AND first_row < @to ORDER BY first_row
                 """, tx)
-            .With("@v", version).With("@l", level).With("@from", from).With("@to", to).With("@first", FirstChunkRow(from)).With("@w", Width);
+            .With("@v", version).With("@l", level).With("@from", from).With("@to", to).With("@first", FirstChunkRow(from)).With("@w", rowBytes);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {

@@ -72,6 +72,13 @@ public sealed class FrameWindow(DatasetInfo dataset, int total, double[] depths,
     public ReadOnlySpan<byte> Row(int index) => pixels.AsSpan(index * Width, Width);
 }
 
+/// <summary>The curves of one dataset version in a depth window: <see cref="Total"/> rows match; their depths and
+/// values (row-major, <see cref="Curves"/> a row, NaN where absent) are here unless the caller's bound refused them.</summary>
+public sealed record CurveWindow(DatasetInfo Dataset, int Total, int Curves, double[] Depths, double[] Values)
+{
+    public double Value(int row, int curve) => Values[row * Curves + curve];
+}
+
 /// <summary>The pages of one snapshot of a window (see <see cref="FrameStore.StreamFrames"/>): one per chunk,
 /// trimmed to the window; read once, then dispose.</summary>
 public sealed class FrameStream : IDisposable
@@ -92,7 +99,7 @@ public sealed class FrameStream : IDisposable
     public IEnumerable<FrameWindow> Pages()
     {
         if (Total == 0) yield break;
-        foreach (var page in _store.ReadPages(_connection, _tx, Dataset.Version, 0, _start, _end))
+        foreach (var page in _store.ReadPages(_connection, _tx, Dataset.Version, 0, _start, _end, Dataset.Width))
             yield return new FrameWindow(Dataset, Total, page.Depths, page.Pixels, page.Depths.Length);
     }
 

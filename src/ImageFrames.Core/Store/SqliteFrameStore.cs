@@ -168,7 +168,7 @@ public sealed class SqliteFrameStore : FrameStore
     }
 
     /// <summary>Each chunk's pixels are read with incremental blob I/O: only the rows wanted, however small the window.</summary>
-    internal override IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction? tx, long version, int level, int from, int to)
+    internal override IEnumerable<FramePage> ReadPages(DbConnection connection, DbTransaction? tx, long version, int level, int from, int to, int rowBytes)
     {
         var slices = new List<(long RowId, int Row, int Skip, double[] Depths)>();
         using (var command = connection.Command(
@@ -185,10 +185,10 @@ public sealed class SqliteFrameStore : FrameStore
             }
         foreach (var (rowId, row, skip, depths) in slices)
         {
-            var pixels = new byte[depths.Length * Width];
+            var pixels = new byte[depths.Length * rowBytes];
             using (var blob = new SqliteBlob((SqliteConnection)connection, "chunks", "pixels", rowId, readOnly: true))
             {
-                blob.Seek((long)skip * Width, SeekOrigin.Begin);
+                blob.Seek((long)skip * rowBytes, SeekOrigin.Begin);
                 blob.ReadExactly(pixels);
             }
             yield return new FramePage(row, depths, pixels);

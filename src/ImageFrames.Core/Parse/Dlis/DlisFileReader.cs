@@ -99,7 +99,7 @@ public sealed class DlisFileReader : IDisposable
         {
             case Origin when file.Origin is null && set.Objects.Count > 0:
                 var origin = set.Objects[0];
-                file.Origin = new DlisOrigin(origin.Text("WELL-NAME"), origin.Text("FIELD-NAME"), origin.Text("COMPANY"));
+                file.Origin = new WellOrigin(origin.Text("WELL-NAME"), origin.Text("FIELD-NAME"), origin.Text("COMPANY"));
                 break;
             case Channel:
                 foreach (var channel in set.Objects) file.Channels[channel.Name] = ToChannel(channel, record);

@@ -27,15 +27,19 @@ public static class DlisImageChannels
             double[] values = [];
             var resized = new float[targetWidth];
             var plans = new Dictionary<int, AreaPlan>();
-            var layouts = new Dictionary<FrameLayout, (int[] Images, (string Unit, double Scale, string? Note, bool Known) Depth)>(ReferenceEqualityComparer.Instance);
+            var layouts = new Dictionary<FrameLayout, (int[] Images, int[] Curves, (string Unit, double Scale, string? Note, bool Known) Depth)>(ReferenceEqualityComparer.Instance);
+            var curves = new double[1];
             while (await reader.NextFrameAsync(ct).ConfigureAwait(false) is { } data)
             {
                 var frame = data.Layout.Frame;
-                // Once per frame layout, not per frame: which channels are images, and the depth unit.
+                // Once per frame layout, not per frame: which channels are images and which curves, and the depth unit.
                 if (!layouts.TryGetValue(data.Layout, out var layout))
-                    layouts[data.Layout] = layout = ([.. Enumerable.Range(1, Math.Max(0, frame.Channels.Count - 1)).Where(c => frame.Channels[c].IsImage)],
+                {
+                    var after = Enumerable.Range(1, Math.Max(0, frame.Channels.Count - 1)).ToList();
+                    layouts[data.Layout] = layout = ([.. after.Where(c => frame.Channels[c].IsImage)], [.. after.Where(c => frame.Channels[c].Samples == 1)],
                         frame.Index is { } indexChannel ? DepthUnits.ToDataset(indexChannel.Units) : default);
-                var (images, (depthUnit, depthScale, _, _)) = layout;
+                }
+                var (images, curveChannels, (depthUnit, depthScale, _, _)) = layout;
                 if (images.Length == 0) continue;
                 if (!frame.IsDepthIndexed)
                 {
@@ -48,19 +52,26 @@ public static class DlisImageChannels
                 var depth = index[0] * depthScale;
                 if (!double.IsFinite(depth))
                     throw new DlisFormatException(data.Offset, $"frame {data.FrameNumber} of {frame.Name.Id} has index {index[0]}: a depth must be a finite number", data.Record);
+                if (curves.Length < curveChannels.Length) curves = new double[curveChannels.Length];
+                for (var k = 0; k < curveChannels.Length; k++)
+                {
+                    data.Layout.Read(curveChannels[k], data.Samples.Span, curves.AsSpan(k, 1), data.Offset, data.Record);
+                    if (curves[k] == AbsentValue || !double.IsFinite(curves[k])) curves[k] = double.NaN;
+                }
                 foreach (var c in images)
                 {
                     var channel = frame.Channels[c];
                     var key = (data.File.Index, frame.Name, c);
                     if (!spools.TryGetValue(key, out var spool))
                         spools[key] = spool = new ImageChannelSpool(Describe(data.File, frame, channel, depthUnit), channel.Samples, targetWidth,
-                            channel.Code is >= FirstInteger and <= LastInteger, folder);
+                            channel.Code is >= FirstInteger and <= LastInteger, folder,
+                            [.. curveChannels.Select(k => new CurveSource(frame.Channels[k].Name.Id, frame.Channels[k].LongName, frame.Channels[k].Units, frame.Channels[k].Code.ToString()))]);
                     if (values.Length < channel.Samples) values = new double[channel.Samples];
                     var row = values.AsSpan(0, channel.Samples);
                     data.Layout.Read(c, data.Samples.Span, row, data.Offset, data.Record);
                     if (!plans.TryGetValue(channel.Samples, out var plan)) plans[channel.Samples] = plan = new AreaPlan(channel.Samples, targetWidth);
                     plan.Resize(row, resized);
-                    spool.Append(depth, data.FrameNumber, resized);
+                    spool.Append(depth, data.FrameNumber, curves, resized);
                 }
             }
             if (spools.Count == 0)

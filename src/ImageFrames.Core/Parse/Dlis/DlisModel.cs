@@ -1,8 +1,5 @@
 namespace ImageFrames.Parse.Dlis;
 
-/// <summary>Where a logical file's data came from (its first ORIGIN object).</summary>
-public sealed record DlisOrigin(string? WellName, string? FieldName, string? Company);
-
 /// <summary>A CHANNEL object: one quantity sampled in every frame of the frames that list it.</summary>
 public sealed record DlisChannel(ObjectName Name, string? LongName, string Units, RepresentationCode Code, int[] Dimension)
 {
@@ -32,7 +29,7 @@ public sealed class DlisLogicalFile(int index)
 {
     public int Index { get; } = index;
     public string? FileHeaderId { get; internal set; }
-    public DlisOrigin? Origin { get; internal set; }
+    public WellOrigin? Origin { get; internal set; }
     internal Dictionary<ObjectName, DlisChannel> Channels { get; } = [];
     internal Dictionary<ObjectName, FrameLayout> Layouts { get; } = [];
     public IEnumerable<DlisFrame> Frames => Layouts.Values.Select(l => l.Frame);
