@@ -58,7 +58,9 @@ public static class ListVerbs
         var origin = source.TryGetProperty("origin", out var o) && o.ValueKind == JsonValueKind.Object
             ? $"; well {Text(o, "well_name") ?? "?"}, field {Text(o, "field_name") ?? "?"}, company {Text(o, "company") ?? "?"}" : "";
         var longName = Text(source, "long_name") is { Length: > 0 } name ? $" '{name}'" : "";
-        return $"{Text(source, "format")} logical file {source.GetProperty("logical_file").GetInt32()}, frame {Text(source, "frame")}, channel {Text(source, "channel")}{longName} " +
-               $"{Text(source, "dimension")} {Text(source, "representation_code")} {Text(source, "units")}, depth {Text(source, "depth_unit")}{origin}";
+        var format = Text(source, "format");
+        var where = format == "DLIS" ? $" logical file {source.GetProperty("logical_file").GetInt32()}, frame {Text(source, "frame")}," : "";
+        var code = Text(source, "representation_code") is { } c ? $" {c}" : "";
+        return $"{format}{where} channel {Text(source, "channel")}{longName} {Text(source, "dimension")}{code} {Text(source, "units")}, depth {Text(source, "depth_unit")}{origin}";
     }
 }

@@ -35,8 +35,8 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
     private static int BatchesInFlight(int rows, int width) => (int)Math.Clamp(BytesInFlight / ((long)rows * width), 2, 16);
 
     /// <summary>
-    /// Ingests <paramref name="csv"/> (a CSV, or a DLIS file: by its name's extension, or for names without one
-    /// of the two by its storage unit label) as <paramref name="datasetId"/>, or when that is null as the dataset
+    /// Ingests <paramref name="csv"/> (a CSV, a DLIS or a LAS file: by its name's extension, or for names without
+    /// one of the three by its first bytes) as <paramref name="datasetId"/>, or when that is null as the dataset
     /// named by <paramref name="sourceName"/> without its extension. A file that fails validation returns a
     /// <see cref="IngestStatus.Rejected"/> result (it would fail the same way again); anything else that goes
     /// wrong (storage, database) is logged as failed and rethrown so the caller's retry policy can act.
@@ -46,20 +46,42 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
     public async Task<IngestResult> IngestAsync(Stream csv, string? datasetId, string sourceName,
         int? chunkSize = null, IProgress<IngestProgress>? progress = null, CancellationToken ct = default, bool sameSourceOnly = false)
     {
-        if (!sourceName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !DlisIngest.IsDlisName(sourceName))
+        var format = LogFileIngest.FormatOf(sourceName);
+        if (format is null && !sourceName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
         {
-            // A name that says nothing (a POSTed body, standard input): the first 80 bytes do. Replayed after the look.
+            // A name that says nothing (a POSTed body, standard input): the first bytes do. Replayed after the look.
             var peek = System.IO.Pipelines.PipeReader.Create(csv, new System.IO.Pipelines.StreamPipeReaderOptions(leaveOpen: true));
-            var head = await peek.ReadAtLeastAsync(Parse.Dlis.StorageUnitLabel.Length, ct).ConfigureAwait(false);
-            var isDlis = Parse.Dlis.StorageUnitLabel.IsLabel(head.Buffer.Slice(0, Math.Min(head.Buffer.Length, Parse.Dlis.StorageUnitLabel.Length)).ToArray());
+            var head = await peek.ReadAtLeastAsync(SniffBytes, ct).ConfigureAwait(false);
+            format = Sniff(head.Buffer.Slice(0, Math.Min(head.Buffer.Length, SniffBytes)).ToArray());
             peek.AdvanceTo(head.Buffer.Start);
             await using var replay = peek.AsStream();
-            if (isDlis) return await new DlisIngest(store, options, this, logger).IngestAsync(replay, datasetId, sourceName, chunkSize, progress, sameSourceOnly, ct).ConfigureAwait(false);
-            return await IngestCsvAsync(replay, datasetId, sourceName, chunkSize, progress, ct, sameSourceOnly).ConfigureAwait(false);
+            return format is { } sniffed
+                ? await new LogFileIngest(store, options, this, logger).IngestAsync(sniffed, replay, datasetId, sourceName, chunkSize, progress, sameSourceOnly, ct).ConfigureAwait(false)
+                : await IngestCsvAsync(replay, datasetId, sourceName, chunkSize, progress, ct, sameSourceOnly).ConfigureAwait(false);
         }
-        if (DlisIngest.IsDlisName(sourceName))
-            return await new DlisIngest(store, options, this, logger).IngestAsync(csv, datasetId, sourceName, chunkSize, progress, sameSourceOnly, ct).ConfigureAwait(false);
+        if (format is { } named)
+            return await new LogFileIngest(store, options, this, logger).IngestAsync(named, csv, datasetId, sourceName, chunkSize, progress, sameSourceOnly, ct).ConfigureAwait(false);
         return await IngestCsvAsync(csv, datasetId, sourceName, chunkSize, progress, ct, sameSourceOnly).ConfigureAwait(false);
+    }
+
+    /// <summary>Enough of a file's start to tell its format: a DLIS storage unit label, or a LAS file's first section.</summary>
+    private const int SniffBytes = 512;
+
+    /// <summary>DLIS by its storage unit label; LAS by "~V" opening its first line that is not blank or a '#' comment.</summary>
+    internal static LogFormat? Sniff(ReadOnlySpan<byte> head)
+    {
+        if (head.Length >= Parse.Dlis.StorageUnitLabel.Length && Parse.Dlis.StorageUnitLabel.IsLabel(head[..Parse.Dlis.StorageUnitLabel.Length].ToArray())) return LogFormat.Dlis;
+        if (head.StartsWith("\xEF\xBB\xBF"u8)) head = head[3..];
+        while (!head.IsEmpty)
+        {
+            var end = head.IndexOf((byte)'\n');
+            var line = end >= 0 ? head[..end] : head;
+            var text = line.Trim(" \t\r"u8);
+            if (text.Length > 0 && text[0] != (byte)'#')
+                return text.Length >= 2 && text[0] == (byte)'~' && (text[1] | 0x20) == (byte)'v' ? LogFormat.Las : null;
+            head = end >= 0 ? head[(end + 1)..] : [];
+        }
+        return null;
     }
 
     private async Task<IngestResult> IngestCsvAsync(Stream csv, string? datasetId, string sourceName,

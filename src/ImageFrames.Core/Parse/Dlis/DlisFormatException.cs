@@ -3,7 +3,7 @@ namespace ImageFrames.Parse.Dlis;
 /// <summary>The bytes are not a DLIS file this reader can read. Not transient: the same bytes fail the same
 /// way. The message names the byte offset (and the logical record where there is one) and what was expected.</summary>
 public sealed class DlisFormatException(long offset, string detail, int? record = null)
-    : Exception(record is { } r ? $"logical record {r} at byte {offset}: {detail}" : $"byte {offset}: {detail}")
+    : LogFormatException(record is { } r ? $"logical record {r} at byte {offset}: {detail}" : $"byte {offset}: {detail}")
 {
     /// <summary>Where in the file the problem is (for a problem inside a record's body: where the record starts).</summary>
     public long Offset { get; } = offset;

@@ -1,3 +1,4 @@
+using ImageFrames.Resize;
 using Microsoft.Extensions.Logging;
 
 namespace ImageFrames.Parse.Dlis;
@@ -10,9 +11,6 @@ namespace ImageFrames.Parse.Dlis;
 /// </summary>
 public static class DlisImageChannels
 {
-    /// <summary>The conventional DLIS absent value (stored as an ordinary number).</summary>
-    public const double AbsentValue = -999.25;
-
     private const RepresentationCode FirstInteger = RepresentationCode.SSHORT, LastInteger = RepresentationCode.UVARI;
 
     public static async Task<List<ImageChannelSpool>> SpoolAsync(Stream input, int targetWidth, string folder, ILogger? logger, CancellationToken ct)
@@ -26,7 +24,7 @@ public static class DlisImageChannels
             var index = new double[1];
             double[] values = [];
             var resized = new float[targetWidth];
-            var plans = new Dictionary<int, AreaPlan>();
+            var plans = new Dictionary<int, ValueRowResizer>();
             var layouts = new Dictionary<FrameLayout, (int[] Images, int[] Curves, (string Unit, double Scale, string? Note, bool Known) Depth)>(ReferenceEqualityComparer.Instance);
             var curves = new double[1];
             while (await reader.NextFrameAsync(ct).ConfigureAwait(false) is { } data)
@@ -56,7 +54,7 @@ public static class DlisImageChannels
                 for (var k = 0; k < curveChannels.Length; k++)
                 {
                     data.Layout.Read(curveChannels[k], data.Samples.Span, curves.AsSpan(k, 1), data.Offset, data.Record);
-                    if (curves[k] == AbsentValue || !double.IsFinite(curves[k])) curves[k] = double.NaN;
+                    if (ValueRowResizer.IsAbsent(curves[k])) curves[k] = double.NaN;
                 }
                 foreach (var c in images)
                 {
@@ -69,7 +67,7 @@ public static class DlisImageChannels
                     if (values.Length < channel.Samples) values = new double[channel.Samples];
                     var row = values.AsSpan(0, channel.Samples);
                     data.Layout.Read(c, data.Samples.Span, row, data.Offset, data.Record);
-                    if (!plans.TryGetValue(channel.Samples, out var plan)) plans[channel.Samples] = plan = new AreaPlan(channel.Samples, targetWidth);
+                    if (!plans.TryGetValue(channel.Samples, out var plan)) plans[channel.Samples] = plan = new ValueRowResizer(channel.Samples, targetWidth);
                     plan.Resize(row, resized);
                     spool.Append(depth, data.FrameNumber, curves, resized);
                 }
@@ -101,52 +99,5 @@ public static class DlisImageChannels
         return new ImageChannelSource("DLIS", file.Index, file.FileHeaderId, frame.Name.Id, channel.Name.Id, channel.LongName, channel.Units,
             channel.DimensionText, channel.Code.ToString(), frame.IndexType, frame.Direction, frame.Index.Name.Id, frame.Index.Units,
             depthUnit, note, file.Origin);
-    }
-
-    /// <summary>
-    /// Area resampling of a row of values from N to W samples with absent samples left out: each target sample is
-    /// the overlap-weighted mean of the present source samples it covers, and absent only when none is present.
-    /// </summary>
-    private sealed class AreaPlan
-    {
-        // Flattened taps: target j sums source[_index[t]] × _weight[t] for t in [_start[j], _start[j + 1]).
-        private readonly int[] _start, _index;
-        private readonly double[] _weight;
-
-        public AreaPlan(int sourceWidth, int targetWidth)
-        {
-            var (starts, indices, weights) = (new int[targetWidth + 1], new List<int>(), new List<double>());
-            var step = (double)sourceWidth / targetWidth;
-            for (var j = 0; j < targetWidth; j++)
-            {
-                starts[j] = indices.Count;
-                double start = j * step, end = (j + 1) * step;
-                for (var i = (int)Math.Floor(start); i < Math.Min(sourceWidth, (int)Math.Ceiling(end)); i++)
-                {
-                    var overlap = Math.Min(end, i + 1) - Math.Max(start, i);
-                    if (overlap <= 0) continue;
-                    indices.Add(i);
-                    weights.Add(overlap);
-                }
-            }
-            starts[targetWidth] = indices.Count;
-            (_start, _index, _weight) = (starts, [.. indices], [.. weights]);
-        }
-
-        public void Resize(ReadOnlySpan<double> source, Span<float> target)
-        {
-            for (var j = 0; j < target.Length; j++)
-            {
-                double sum = 0, weight = 0;
-                for (var t = _start[j]; t < _start[j + 1]; t++)
-                {
-                    var v = source[_index[t]];
-                    if (v == AbsentValue || !double.IsFinite(v)) continue; // rare: predicted well
-                    sum += v * _weight[t];
-                    weight += _weight[t];
-                }
-                target[j] = weight > 0 ? (float)(sum / weight) : float.NaN;
-            }
-        }
     }
 }

@@ -4,22 +4,31 @@ using ImageFrames.Configuration;
 using ImageFrames.Normalize;
 using ImageFrames.Parse;
 using ImageFrames.Parse.Dlis;
+using ImageFrames.Parse.Las;
 using ImageFrames.Store;
 using Microsoft.Extensions.Logging;
 
 namespace ImageFrames.Ingest;
 
+/// <summary>The log file formats that carry physical values, read into <see cref="ImageChannelSpool"/>s.</summary>
+public enum LogFormat { Dlis, Las }
+
 /// <summary>
-/// A DLIS file through the same guarantees as a CSV: read once as a stream (size-limited and hashed by
-/// <see cref="CheckedInputStream"/>) into one spool per image channel (<see cref="DlisImageChannels"/>); then each
-/// channel becomes a dataset: its values normalised to greys (<see cref="StaticNormalization"/>) and written as a
-/// new version that is published atomically, idempotent by content, every attempt logged. A rejected file
-/// publishes nothing. Dataset ids: the file's name when it holds one image channel, else name-channel, and
-/// name-channel-lf&lt;i&gt; for a channel name that repeats across logical files.
+/// A DLIS or LAS file through the same guarantees as a CSV: read once as a stream (size-limited and hashed by
+/// <see cref="CheckedInputStream"/>) into one spool per image channel (<see cref="DlisImageChannels"/>,
+/// <see cref="LasImageChannels"/>); then each channel becomes a dataset: its values normalised to greys
+/// (<see cref="StaticNormalization"/>), written with the frame's curves as a new version that is published
+/// atomically, idempotent by content, every attempt logged. A rejected file publishes nothing. Dataset ids: the
+/// file's name when it holds one image channel, else name-channel, and name-channel-lf&lt;i&gt; for a channel
+/// name that repeats across logical files.
 /// </summary>
-internal sealed class DlisIngest(FrameStore store, FramesOptions options, IngestService ingest, ILogger logger)
+internal sealed class LogFileIngest(FrameStore store, FramesOptions options, IngestService ingest, ILogger logger)
 {
-    public static bool IsDlisName(string name) => name.EndsWith(".dlis", StringComparison.OrdinalIgnoreCase);
+    /// <summary>The format a file's name says it is in (any case), or null.</summary>
+    public static LogFormat? FormatOf(string name) =>
+        name.EndsWith(".dlis", StringComparison.OrdinalIgnoreCase) ? LogFormat.Dlis
+        : name.EndsWith(".las", StringComparison.OrdinalIgnoreCase) ? LogFormat.Las
+        : null;
 
     private static readonly JsonSerializerOptions MetadataJson = new()
     {
@@ -27,7 +36,7 @@ internal sealed class DlisIngest(FrameStore store, FramesOptions options, Ingest
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    public async Task<IngestResult> IngestAsync(Stream source, string? datasetId, string sourceName, int? chunkSize,
+    public async Task<IngestResult> IngestAsync(LogFormat format, Stream source, string? datasetId, string sourceName, int? chunkSize,
         IProgress<IngestProgress>? progress, bool sameSourceOnly, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
@@ -46,9 +55,11 @@ internal sealed class DlisIngest(FrameStore store, FramesOptions options, Ingest
         List<ImageChannelSpool> spools;
         try
         {
-            spools = await DlisImageChannels.SpoolAsync(input, options.TargetWidth, Path.GetTempPath(), logger, ct).ConfigureAwait(false);
+            spools = format == LogFormat.Las
+                ? await LasImageChannels.SpoolAsync(input, options.TargetWidth, Path.GetTempPath(), ct).ConfigureAwait(false)
+                : await DlisImageChannels.SpoolAsync(input, options.TargetWidth, Path.GetTempPath(), logger, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is DlisFormatException or CsvRejectedException)
+        catch (Exception e) when (e is LogFormatException or CsvRejectedException)
         {
             return Rejected(baseId, e.Message);
         }
@@ -128,9 +139,9 @@ internal sealed class DlisIngest(FrameStore store, FramesOptions options, Ingest
                 _ => End(IngestStatus.Rejected, IngestService.SourceConflictMessage(id, store.FindDataset(id)?.SourceName, sourceName)),
             };
         }
-        catch (CsvRejectedException e) // a duplicate depth: the writer names both frames (as lines)
+        catch (CsvRejectedException e) // a duplicate depth: the writer names both rows as lines, which a DLIS row is not
         {
-            return End(IngestStatus.Rejected, e.Message.Replace("line", "frame", StringComparison.Ordinal));
+            return End(IngestStatus.Rejected, spool.Source.Format == "DLIS" ? e.Message.Replace("line", "frame", StringComparison.Ordinal) : e.Message);
         }
         catch (Exception e) when (writer is not null && e is not OperationCanceledException)
         {
