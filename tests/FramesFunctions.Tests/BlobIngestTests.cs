@@ -73,6 +73,20 @@ public sealed class BlobIngestTests(AzuriteFixture azurite) : IDisposable
         }
     }
 
+    /// <summary>A LAS blob through the same function: told by its extension, one dataset for its image.</summary>
+    [Fact]
+    public async Task ALasBlobBecomesADataset()
+    {
+        var las = new LasText().Curve("DEPT", "M").Image(i => $"AMP[{i}]", 6, "DB").Curve("GR", "GAPI");
+        for (var s = 0; s < 30; s++) las.Row([500 + s * 0.2, .. Enumerable.Range(0, 6).Select(a => (double)(a + s)), 70]);
+        var blob = await UploadAsync("runs/well.las", las.ToBytes());
+
+        await new IngestBlobFunction(_db.Ingest).Run(blob, default);
+
+        var dataset = _db.Store.FindDataset("well")!;
+        Assert.Equal((30, 6, $"{_db.Options.InputContainer}/runs/well.las"), (dataset.RowCount, dataset.SourceWidth, dataset.SourceName));
+    }
+
     [Fact]
     public async Task TheStartupInitializerCreatesTheInputContainer()
     {

@@ -113,6 +113,23 @@ public sealed class CommandLineTests : IDisposable
             list[b + 1]);
     }
 
+    /// <summary>A LAS file: its dataset, and where it came from under its line in `datasets`.</summary>
+    [Fact]
+    public async Task AsAProcessALasIngestSaysWhatItBecame()
+    {
+        var las = new LasText().Curve("DEPT", "F").Image(i => $"IMG_{i:000}", 8, "MMHO", "FMI button").Curve("CALI", "IN");
+        for (var s = 0; s < 20; s++) las.Row([3000 + s * 0.1, .. Enumerable.Range(0, 8).Select(a => (double)(a * s)), 8.5]);
+        var file = Path.Combine(_db.Folder, "fmi.las");
+        await File.WriteAllBytesAsync(file, las.ToBytes());
+        var run = await _db.RunCliAsync("ingest", file, "--quiet");
+        Assert.Equal((0, ""), (run.Exit, run.Err));
+        Assert.StartsWith("succeeded: dataset 'fmi', 20 rows", run.Out);
+
+        var list = (await _db.RunCliAsync("datasets")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("    LAS channel IMG 'FMI button 1' [8] MMHO, depth ft; well SYNTH-WELL-9, field WILDCAT, company ANY LOGGING CO",
+            list[Array.FindIndex(list, l => l.StartsWith("fmi ")) + 1]);
+    }
+
     /// <summary>One typo or bad value per verb: exit 2, and the message names what was wrong.</summary>
     [Theory]
     [InlineData("--depthmin", "render", "img", "--depthmin", "9100", "--out", "w.png")]

@@ -18,9 +18,9 @@ internal sealed class LasText
 
     public LasText Curve(string mnemonic, string unit, string description = "") { Curves.Add((mnemonic, unit, description)); return this; }
 
-    public LasText Image(Func<int, string> name, int count, string unit)
+    public LasText Image(Func<int, string> name, int count, string unit, string description = "image column")
     {
-        for (var i = 1; i <= count; i++) Curve(name(i), unit, $"image column {i}");
+        for (var i = 1; i <= count; i++) Curve(name(i), unit, $"{description} {i}");
         return this;
     }
 

@@ -245,7 +245,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             return ApiResponse.Problem(503, "Ingest failed", e.Message);
         }
         return result.Status == IngestStatus.Rejected
-            ? ApiResponse.Problem(400, "CSV rejected", result.Error!, ("dataset", normalized))
+            ? ApiResponse.Problem(400, "File rejected", result.Error!, ("dataset", normalized))
             : ApiResponse.Json(new
             {
                 dataset = result.DatasetId, status = result.Status.ToString().ToLowerInvariant(), rows = result.Rows,
