@@ -111,6 +111,33 @@ public sealed class DlisIngestTests : IDisposable
         Assert.InRange(byGrey[^1].Value, reference.Min(), reference.Max());
     }
 
+    /// <summary>FRAMES_NORMALIZE=linear spreads min..max over greys 1..255; with FRAMES_NORMALIZE_CLIP=2,98 it spreads
+    /// the 2nd..98th percentiles instead, the tails clipped to greys 1 and 255 (about 2 % of the samples each).</summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("2,98")]
+    public async Task LinearNormalisationSpreadsMinMaxOrAPercentileClip(string? clip)
+    {
+        using var http = new HttpHarness(o => { o.Normalize = Normalize.NormalizationKind.Linear; o.NormalizeClip = clip; });
+        await using (var stream = File.OpenRead(Fixture("fmi_small.dlis"))) await http.Db.Ingest.IngestAsync(stream, null, "fmi_small.dlis");
+        var answer = (await http.GetAsync((f, q) => f.GetFrames(q), "dataset=fmi_small&limit=1000")).Json;
+        var greys = answer.GetProperty("frames").EnumerateArray().SelectMany(f => f.GetProperty("pixels").EnumerateArray().Select(p => p.GetInt32())).ToList();
+        var normalization = JsonDocument.Parse(http.Db.Store.FindDataset("fmi_small")!.Metadata!).RootElement.GetProperty("normalization");
+        Assert.Equal("linear", normalization.GetProperty("kind").GetString());
+        var (atLow, atHigh) = (greys.Count(g => g == 1) / (double)greys.Count, greys.Count(g => g == 255) / (double)greys.Count);
+        if (clip is null)
+        {
+            Assert.True(atLow < 0.002 && atHigh < 0.002, $"{atLow:P2} at grey 1, {atHigh:P2} at 255");
+            Assert.Equal(JsonValueKind.Null, normalization.GetProperty("clip_percent").ValueKind);
+        }
+        else
+        {
+            Assert.InRange(atLow, 0.015, 0.03);
+            Assert.InRange(atHigh, 0.015, 0.03);
+            Assert.Equal([2.0, 98.0], normalization.GetProperty("clip_percent").EnumerateArray().Select(v => v.GetDouble()));
+        }
+    }
+
     [Fact]
     public async Task AbsentSamplesStayAbsentAndDepthsLoggedUpwardAreStoredAscending()
     {

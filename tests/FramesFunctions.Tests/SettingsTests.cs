@@ -22,6 +22,9 @@ public sealed class SettingsTests : IDisposable
     [InlineData("FRAMES_BUSY_TIMEOUT_SECONDS", "FRAMES_BUSY_TIMEOUT_SECONDS=2147484")]
     [InlineData("FRAMES_MAX_COLUMNS", "FRAMES_MAX_COLUMNS=2000000000")]
     [InlineData("FRAMES_ABANDONED_AFTER_SECONDS", "FRAMES_ABANDONED_AFTER_SECONDS=5")]
+    [InlineData("FRAMES_NORMALIZE_CLIP", "FRAMES_NORMALIZE=linear", "FRAMES_NORMALIZE_CLIP=98,2")]
+    [InlineData("FRAMES_NORMALIZE_CLIP", "FRAMES_NORMALIZE=linear", "FRAMES_NORMALIZE_CLIP=2")]
+    [InlineData("FRAMES_NORMALIZE_CLIP", "FRAMES_NORMALIZE=equalize", "FRAMES_NORMALIZE_CLIP=2,98")]
     public async Task OverflowingSettingsAreRefusedByName(string named, params string[] settings)
     {
         var configuration = Settings(settings.Select(s => (s.Split('=')[0], s.Split('=')[1])).Append(("FRAMES_DB_PATH", _db.Options.DatabasePath)).ToArray());

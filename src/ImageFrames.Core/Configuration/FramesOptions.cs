@@ -17,6 +17,19 @@ public sealed class FramesOptions
     /// <summary>How the physical values of DLIS image channels become greys: histogram equalisation over the
     /// whole channel (a static image) or its min..max spread linearly.</summary>
     [ConfigurationKeyName("FRAMES_NORMALIZE")] public Normalize.NormalizationKind Normalize { get; set; } = ImageFrames.Normalize.NormalizationKind.Equalize;
+    /// <summary>With FRAMES_NORMALIZE=linear: "LOW,HIGH" percentiles spread over the greys instead of min..max,
+    /// so a few extreme samples (a spike, a stuck button) do not flatten the rest of the image.</summary>
+    [ConfigurationKeyName("FRAMES_NORMALIZE_CLIP")] public string? NormalizeClip { get; set; }
+
+    /// <summary><see cref="NormalizeClip"/> read as percentiles; null when unset (min..max) or invalid.</summary>
+    public (double Low, double High)? ClipPercent()
+    {
+        var parts = NormalizeClip?.Split(',');
+        if (parts is not [var low, var high]) return null;
+        var style = System.Globalization.NumberStyles.Float;
+        return double.TryParse(low, style, System.Globalization.CultureInfo.InvariantCulture, out var l) && double.TryParse(high, style, System.Globalization.CultureInfo.InvariantCulture, out var h)
+               && l >= 0 && l < h && h <= 100 ? (l, h) : null;
+    }
     /// <summary>The colour pictures draw absent samples in (RRGGBB), whatever the colour map.</summary>
     [ConfigurationKeyName("FRAMES_NO_DATA_COLOR")] public string NoDataColor { get; set; } = "ff00ff";
     [ConfigurationKeyName("FRAMES_INPUT_CONTAINER")] public string InputContainer { get; set; } = "frames-input";
@@ -67,6 +80,10 @@ public sealed class FramesOptions
             if (!Enum.IsDefined(o.Resampler)) errors.Add($"FRAMES_RESAMPLER must be one of {string.Join(", ", Enum.GetNames<Resampler>())}.");
             if (o.Normalize is not (ImageFrames.Normalize.NormalizationKind.Equalize or ImageFrames.Normalize.NormalizationKind.Linear))
                 errors.Add($"FRAMES_NORMALIZE must be equalize or linear, was {o.Normalize}.");
+            if (!string.IsNullOrWhiteSpace(o.NormalizeClip) && o.ClipPercent() is null)
+                errors.Add($"FRAMES_NORMALIZE_CLIP must be LOW,HIGH percentiles with 0 <= LOW < HIGH <= 100 (e.g. 2,98), was '{o.NormalizeClip}'.");
+            else if (o.ClipPercent() is not null && o.Normalize != ImageFrames.Normalize.NormalizationKind.Linear)
+                errors.Add($"FRAMES_NORMALIZE_CLIP applies to FRAMES_NORMALIZE=linear only, but FRAMES_NORMALIZE is {o.Normalize.ToString().ToLowerInvariant()}.");
             if (!Render.ColorMap.TryParseHex(o.NoDataColor, out _)) errors.Add($"FRAMES_NO_DATA_COLOR must be a colour as RRGGBB (e.g. ff00ff), was '{o.NoDataColor}'.");
             if (string.IsNullOrWhiteSpace(o.InputContainer)) errors.Add("FRAMES_INPUT_CONTAINER must name a blob container.");
             if (o.ChunkSize is < 1 or > 1_000_000) errors.Add($"FRAMES_CHUNK_SIZE must be 1..1000000, was {o.ChunkSize}.");

@@ -109,7 +109,7 @@ internal sealed class LogFileIngest(FrameStore store, FramesOptions options, Ing
             store.RecordAttempt(new IngestAttempt(0, id, sourceName, bytes, sha, started, DateTimeOffset.UtcNow, null, null, "rejected", conflict));
             return Result(IngestStatus.Rejected, conflict);
         }
-        var normalization = spool.Normalization(options.Normalize);
+        var normalization = spool.Normalization(options.Normalize, options.ClipPercent());
         var metadata = Metadata(spool, normalization);
         spool.Rewind();
         IngestWriter? writer = null;
@@ -170,7 +170,7 @@ internal sealed class LogFileIngest(FrameStore store, FramesOptions options, Ing
         ValueUnits = spool.Source.Units,
         spool.Curves,
         Samples = new { Present = spool.Histogram.Present, Absent = spool.Histogram.Absent, Min = Finite(spool.Histogram.Min), Max = Finite(spool.Histogram.Max) },
-        Normalization = new { normalization.Kind, normalization.AbsentGrey, normalization.ValueOfGrey },
+        Normalization = new { normalization.Kind, normalization.ClipPercent, normalization.AbsentGrey, normalization.ValueOfGrey },
     }, MetadataJson);
 
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;

@@ -12,7 +12,7 @@ public enum NormalizationKind { Equalize, Linear, Identity }
 /// <list type="bullet">
 /// <item><see cref="NormalizationKind.Equalize"/> (default): histogram equalisation — each grey gets an equal
 /// share of the channel's samples, the rank of a value's bin setting its grey.</item>
-/// <item><see cref="NormalizationKind.Linear"/>: min..max of the channel spread over 1..255.</item>
+/// <item><see cref="NormalizationKind.Linear"/>: min..max of the channel (or a percentile clip) spread over 1..255.</item>
 /// <item><see cref="NormalizationKind.Identity"/>: an integer channel whose values already are 0..255 keeps
 /// them as greys (it can have no absent samples, so grey 0 is data).</item>
 /// </list>
@@ -47,13 +47,20 @@ public sealed class StaticNormalization
         return new StaticNormalization(NormalizationKind.Identity, null, 0, 255, values);
     }
 
-    public static StaticNormalization Linear(ValueHistogram histogram)
+    /// <summary>min..max spread over greys 1..255; with <paramref name="clipPercent"/>, those percentiles instead,
+    /// values beyond them clipped to greys 1 and 255.</summary>
+    public static StaticNormalization Linear(ValueHistogram histogram, (double Low, double High)? clipPercent = null)
     {
-        var (min, max) = histogram.Present > 0 ? (histogram.Min, histogram.Max) : (0.0, 0.0);
+        var (min, max) = histogram.Present == 0 ? (0.0, 0.0)
+            : clipPercent is { } clip ? (histogram.Percentile(clip.Low), histogram.Percentile(clip.High))
+            : (histogram.Min, histogram.Max);
         var values = new double?[256];
         for (var g = 1; g < 256; g++) values[g] = max > min ? min + (g - 1) * (max - min) / 254 : min;
-        return new StaticNormalization(NormalizationKind.Linear, null, min, max, values);
+        return new StaticNormalization(NormalizationKind.Linear, null, min, max, values) { ClipPercent = clipPercent is { } c ? [c.Low, c.High] : null };
     }
+
+    /// <summary>The percentiles a linear normalisation spread (null: min..max, or not linear).</summary>
+    public double[]? ClipPercent { get; private init; }
 
     /// <summary>Histogram equalisation: a bin's grey is the middle rank of its samples spread over 1..255; the
     /// value a grey stands for is the middle of the bins that got it.</summary>

@@ -39,6 +39,21 @@ public sealed class ValueHistogram
         if (max > Max) Max = max;
     }
 
+    /// <summary>The value below which <paramref name="percent"/> % of the present samples lie, to a bin's
+    /// width (the lower edge of the bin holding that rank), within Min..Max.</summary>
+    public double Percentile(double percent)
+    {
+        if (Present == 0) return 0;
+        var rank = (long)Math.Ceiling(percent / 100 * Present);
+        long seen = 0;
+        for (var key = 0; key < Bins; key++)
+        {
+            seen += _counts[key];
+            if (seen >= Math.Max(1, rank)) return Math.Clamp(LowerEdge(key), Min, Max);
+        }
+        return Max;
+    }
+
     public static int Key(float value)
     {
         var bits = BitConverter.SingleToUInt32Bits(value);

@@ -81,9 +81,9 @@ public sealed class ImageChannelSpool : IDisposable
 
     /// <summary>The normalisation this channel gets: integers already 0..255 with nothing absent keep their
     /// values; everything else the configured kind.</summary>
-    public StaticNormalization Normalization(NormalizationKind configured) =>
+    public StaticNormalization Normalization(NormalizationKind configured, (double Low, double High)? clipPercent = null) =>
         IntegerCode && Histogram.Absent == 0 && Histogram.Min >= 0 && Histogram.Max <= 255 ? StaticNormalization.Identity()
-        : configured == NormalizationKind.Linear ? StaticNormalization.Linear(Histogram)
+        : configured == NormalizationKind.Linear ? StaticNormalization.Linear(Histogram, clipPercent)
         : StaticNormalization.Equalize(Histogram);
 
     /// <summary>Back to the first row, to read the rows after the last one was appended.</summary>
