@@ -14,7 +14,7 @@ public sealed class LasReaderTests
     {
         await using var reader = await LasFileReader.OpenAsync(new MemoryStream(Encoding.UTF8.GetBytes(text)));
         var rows = new List<(int, double[])>();
-        await reader.ReadDataAsync((line, values) => rows.Add((line, values.ToArray())));
+        while (await reader.NextRowAsync()) rows.Add((reader.RowLine, reader.Values.ToArray()));
         return (reader.Header, rows);
     }
 

@@ -17,16 +17,13 @@ public static class DlisImageChannels
     {
         var spools = new Dictionary<(int File, ObjectName Frame, int Channel), ImageChannelSpool>();
         var passedOver = new SortedSet<string>();
+        var spooler = new RowSpooler(targetWidth);
         var success = false;
         try
         {
             using var reader = await DlisFileReader.OpenAsync(input, logger, ct: ct).ConfigureAwait(false);
             var index = new double[1];
-            double[] values = [];
-            var resized = new float[targetWidth];
-            var plans = new Dictionary<int, ValueRowResizer>();
             var layouts = new Dictionary<FrameLayout, (int[] Images, int[] Curves, (string Unit, double Scale, string? Note, bool Known) Depth)>(ReferenceEqualityComparer.Instance);
-            var curves = new double[1];
             while (await reader.NextFrameAsync(ct).ConfigureAwait(false) is { } data)
             {
                 var frame = data.Layout.Frame;
@@ -50,10 +47,10 @@ public static class DlisImageChannels
                 var depth = index[0] * depthScale;
                 if (!double.IsFinite(depth))
                     throw new DlisFormatException(data.Offset, $"frame {data.FrameNumber} of {frame.Name.Id} has index {index[0]}: a depth must be a finite number", data.Record);
-                if (curves.Length < curveChannels.Length) curves = new double[curveChannels.Length];
+                var curves = spooler.Reserve(curveChannels.Length, out var curvesAt);
                 for (var k = 0; k < curveChannels.Length; k++)
                 {
-                    data.Layout.Read(curveChannels[k], data.Samples.Span, curves.AsSpan(k, 1), data.Offset, data.Record);
+                    data.Layout.Read(curveChannels[k], data.Samples.Span, curves.Slice(k, 1), data.Offset, data.Record);
                     if (ValueRowResizer.IsAbsent(curves[k])) curves[k] = double.NaN;
                 }
                 foreach (var c in images)
@@ -64,14 +61,12 @@ public static class DlisImageChannels
                         spools[key] = spool = new ImageChannelSpool(Describe(data.File, frame, channel, depthUnit), channel.Samples, targetWidth,
                             channel.Code is >= FirstInteger and <= LastInteger, folder,
                             [.. curveChannels.Select(k => new CurveSource(frame.Channels[k].Name.Id, frame.Channels[k].LongName, frame.Channels[k].Units, frame.Channels[k].Code.ToString()))]);
-                    if (values.Length < channel.Samples) values = new double[channel.Samples];
-                    var row = values.AsSpan(0, channel.Samples);
-                    data.Layout.Read(c, data.Samples.Span, row, data.Offset, data.Record);
-                    if (!plans.TryGetValue(channel.Samples, out var plan)) plans[channel.Samples] = plan = new ValueRowResizer(channel.Samples, targetWidth);
-                    plan.Resize(row, resized);
-                    spool.Append(depth, data.FrameNumber, curves, resized);
+                    data.Layout.Read(c, data.Samples.Span, spooler.Reserve(channel.Samples, out var valuesAt), data.Offset, data.Record);
+                    spooler.Add(spool, depth, data.FrameNumber, curvesAt, valuesAt, channel.Samples);
                 }
+                await spooler.FlushIfFullAsync(ct).ConfigureAwait(false);
             }
+            await spooler.CompleteAsync(ct).ConfigureAwait(false);
             if (spools.Count == 0)
                 throw new DlisFormatException(reader.Position, NoImageMessage(reader.LogicalFiles, passedOver));
             success = true;
@@ -79,7 +74,11 @@ public static class DlisImageChannels
         }
         finally
         {
-            if (!success) foreach (var spool in spools.Values) spool.Dispose();
+            if (!success)
+            {
+                await spooler.AbandonAsync().ConfigureAwait(false);
+                foreach (var spool in spools.Values) spool.Dispose();
+            }
         }
     }
 

@@ -5,13 +5,10 @@ using System.Text;
 
 namespace ImageFrames.Parse.Las;
 
-/// <summary>One depth step of ~A: the line it starts on and its values, one per curve, NaN where absent (NULL).</summary>
-public delegate void LasRowAction(int line, ReadOnlySpan<double> values);
-
 /// <summary>
 /// Reads a LAS 1.2 or 2.0 file (CWLS Log ASCII Standard) as a stream, in two layers: the header sections up to
 /// ~A (<see cref="OpenAsync"/>, <see cref="LasHeader"/>), then the data section a depth step at a time
-/// (<see cref="ReadDataAsync"/>), never holding more than a line (a depth step, when wrapped). What lasio accepts
+/// (<see cref="NextRowAsync"/>), never holding more than a line (a depth step, when wrapped). What lasio accepts
 /// is the reference: sections by their first letter in any case, '#' comment lines anywhere, header lines split at
 /// the first period, the first space and the last colon, values equal to ~Well NULL read as absent, and WRAP YES
 /// with a depth step's values running over several lines. Anything else is rejected naming the line.
@@ -93,16 +90,25 @@ public sealed class LasFileReader : IAsyncDisposable
             throw new LasFormatException(Line, $"~CURVE lists {Header.Curves.Count} curve(s); needed: an index (depth) and at least one more");
     }
 
+    /// <summary>The depth step read last: one value per curve, NaN where absent; valid until the next <see cref="NextRowAsync"/>.</summary>
+    public ReadOnlySpan<double> Values => _row;
+
+    /// <summary>The line the depth step read last starts on.</summary>
+    public int RowLine { get; private set; }
+
+    private double[] _row = [];
+
     /// <summary>
-    /// Hands every depth step of ~A to <paramref name="each"/>, in file order. Values equal to the NULL value are NaN.
-    /// Unwrapped, each line is one depth step with exactly one value per curve; wrapped (WRAP YES), a depth step's
-    /// values run over lines until every curve has one, and the next step starts on a new line.
+    /// Reads the next depth step of ~A; false after the last. Values equal to the NULL value are NaN. Unwrapped,
+    /// each line is one depth step with exactly one value per curve; wrapped (WRAP YES), a depth step's values run
+    /// over lines until every curve has one, and the next step starts on a new line.
     /// </summary>
-    public async Task ReadDataAsync(LasRowAction each, CancellationToken ct = default)
+    public async ValueTask<bool> NextRowAsync(CancellationToken ct = default)
     {
         var curves = Header.Curves.Count;
-        var row = new double[curves];
-        var (filled, rowLine, wrapped, absent) = (0, 0, Header.Wrapped, Header.Null);
+        if (_row.Length != curves) _row = new double[curves];
+        var row = _row;
+        var (filled, wrapped, absent) = (0, Header.Wrapped, Header.Null);
         while (await NextLineAsync(ct).ConfigureAwait(false) is { } line)
         {
             var span = line.Span;
@@ -111,7 +117,7 @@ public sealed class LasFileReader : IAsyncDisposable
             if (start == span.Length || span[start] == (byte)'#') continue;
             if (span[start] == (byte)'~')
                 throw new LasFormatException(Line, "a section after ~A; the data section must be the file's last");
-            if (filled == 0) rowLine = Line;
+            if (filled == 0) RowLine = Line;
             var column = 0;
             for (var at = start; at < span.Length;)
             {
@@ -130,16 +136,13 @@ public sealed class LasFileReader : IAsyncDisposable
                 row[filled++] = value == absent ? double.NaN : value;
                 at = end;
             }
-            if (filled == curves)
-            {
-                each(rowLine, row);
-                filled = 0;
-            }
-            else if (!wrapped)
+            if (filled == curves) return true;
+            if (!wrapped)
                 throw new LasFormatException(Line, $"{filled} values, expected {curves} (one per curve of ~CURVE; WRAP NO: one line per depth step)");
         }
         if (filled > 0)
-            throw new LasFormatException(Line, $"the data end within a depth step (line {rowLine}): {filled} of its {curves} values");
+            throw new LasFormatException(Line, $"the data end within a depth step (line {RowLine}): {filled} of its {curves} values");
+        return false;
     }
 
     /// <summary>The next line without its end (\n, \r\n), or null at the end of the input.</summary>

@@ -50,6 +50,7 @@ public static partial class LasImageChannels
         var direction = header.Step switch { > 0 => "INCREASING", < 0 => "DECREASING", _ => null };
 
         var spools = new List<ImageChannelSpool>();
+        var spooler = new RowSpooler(targetWidth);
         var success = false;
         try
         {
@@ -60,28 +61,33 @@ public static partial class LasImageChannels
                     null, direction, index.Mnemonic, index.Unit, depthUnit, depthNote, origin);
                 spools.Add(new ImageChannelSpool(source, image.Count, targetWidth, integerCode: false, folder, curveSources));
             }
-            var resizers = images.Select(i => new ValueRowResizer(i.Count, targetWidth)).ToArray();
-            var resized = new float[targetWidth];
-            var curves = new double[curveColumns.Length];
-            await reader.ReadDataAsync((line, row) =>
+            while (await reader.NextRowAsync(ct).ConfigureAwait(false))
             {
+                var row = reader.Values;
                 var depth = row[0] * depthScale;
                 if (!double.IsFinite(depth))
-                    throw new LasFormatException(line, $"the index {index.Mnemonic} is {(double.IsNaN(row[0]) ? "NULL" : row[0].ToString(CultureInfo.InvariantCulture))}: a depth must be a finite number", 1);
+                    throw new LasFormatException(reader.RowLine, $"the index {index.Mnemonic} is {(double.IsNaN(row[0]) ? "NULL" : row[0].ToString(CultureInfo.InvariantCulture))}: a depth must be a finite number", 1);
+                var curves = spooler.Reserve(curveColumns.Length, out var curvesAt);
                 for (var k = 0; k < curveColumns.Length; k++) curves[k] = ValueRowResizer.IsAbsent(row[curveColumns[k]]) ? double.NaN : row[curveColumns[k]];
                 for (var i = 0; i < images.Count; i++)
                 {
-                    resizers[i].Resize(row.Slice(images[i].First, images[i].Count), resized);
-                    spools[i].Append(depth, line, curves, resized);
+                    row.Slice(images[i].First, images[i].Count).CopyTo(spooler.Reserve(images[i].Count, out var valuesAt));
+                    spooler.Add(spools[i], depth, reader.RowLine, curvesAt, valuesAt, images[i].Count);
                 }
-            }, ct).ConfigureAwait(false);
+                await spooler.FlushIfFullAsync(ct).ConfigureAwait(false);
+            }
+            await spooler.CompleteAsync(ct).ConfigureAwait(false);
             if (spools[0].Rows == 0) throw new LasFormatException(reader.Line, "~A holds no depth step");
             success = true;
             return spools;
         }
         finally
         {
-            if (!success) foreach (var spool in spools) spool.Dispose();
+            if (!success)
+            {
+                await spooler.AbandonAsync().ConfigureAwait(false);
+                foreach (var spool in spools) spool.Dispose();
+            }
         }
     }
 
