@@ -31,6 +31,10 @@ public sealed class HttpFunctions(FramesApi api, FramesMetrics metrics, ILogger<
     public IActionResult GetFrames([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames")] HttpRequest req) =>
         Guard.Run(metrics, logger, req, () => api.Frames(req.Query));
 
+    [Function("GetStatistics")]
+    public IActionResult GetStatistics([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/statistics")] HttpRequest req) =>
+        Guard.Run(metrics, logger, req, () => api.Statistics(req.Query));
+
     [Function("GetFramesImage")]
     public IActionResult GetFramesImage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/image")] HttpRequest req) =>
         Guard.Run(metrics, logger, req, () => api.FramesImage(req.Query));

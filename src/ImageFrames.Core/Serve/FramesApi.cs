@@ -172,6 +172,79 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         }));
     }
 
+    // ---- statistics -------------------------------------------------------------------------------------
+
+    public const int MaxBins = 1000, MaxPercentiles = 20;
+
+    /// <summary>Statistics of a depth window (<see cref="WindowStatistics"/>): in greys, and for datasets with
+    /// physical values (DLIS, LAS) in values with their unit. Exact: every stored row of the window is counted.</summary>
+    public ApiResponse Statistics(IQueryCollection query)
+    {
+        var q = new QueryReader(query);
+        var datasetText = q.String("dataset");
+        var range = ReadRange(q);
+        var bins = q.Int("bins", 10, 1, MaxBins);
+        var percentilesText = q.String("percentiles") ?? "2,98";
+        var percentiles = ReadPercentiles(q, percentilesText);
+        if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
+        if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
+
+        var key = $"statistics|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{bins}|{string.Join(',', percentiles)}";
+        return cache.GetOrAdd(dataset.Id, key, () => renders.Run(() =>
+        {
+            using var frames = store.StreamFrames(dataset.Id, range);
+            if (frames is null) return UnknownDataset(dataset.Id);
+            var version = frames.Dataset;
+            if (frames.Total == 0)
+                return ApiResponse.Problem(404, "No frames in window",
+                    $"dataset '{version.Id}' has no frames between {Bound(range.Min)} and {Bound(range.Max)}; it spans {version.DepthMin:R}..{version.DepthMax:R}");
+            var statistics = new WindowStatistics();
+            var (first, last) = (double.NaN, double.NaN);
+            foreach (var page in frames.Pages())
+            {
+                if (double.IsNaN(first)) first = page.Depths[0];
+                last = page.Depths[^1];
+                statistics.Add(page.Pixels);
+            }
+            var values = DatasetValues.Of(version);
+            return ApiResponse.Json(json =>
+            {
+                json.WriteStartObject();
+                json.WriteString("dataset", version.Id);
+                json.WriteNumber("version", version.Version);
+                json.WriteNumber("depth_min", first);
+                json.WriteNumber("depth_max", last);
+                if (values is not null) json.WriteString("depth_unit", values.DepthUnit);
+                json.WriteNumber("rows", frames.Total);
+                json.WriteNumber("width", version.Width);
+                json.WritePropertyName("greys");
+                statistics.Write(json, g => values?.AbsentGrey == g ? null : g, bins, percentiles);
+                if (values is not null)
+                {
+                    json.WritePropertyName("values");
+                    statistics.Write(json, g => values.ValueOfGrey[g], bins, percentiles, values.Units);
+                }
+                json.WriteEndObject();
+            }) with { ETag = ETagFor(key) };
+        }));
+    }
+
+    private static double[] ReadPercentiles(QueryReader q, string text)
+    {
+        var parts = text.Split(',');
+        var values = new List<double>();
+        foreach (var part in parts)
+        {
+            if (values.Count == MaxPercentiles || !double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) || p is < 0 or > 100 || double.IsNaN(p))
+            {
+                q.Reject("percentiles", $"'percentiles' must be up to {MaxPercentiles} numbers from 0 to 100, comma-separated (e.g. 2,50,98), got '{QueryReader.Clip(text)}'");
+                return [];
+            }
+            values.Add(p);
+        }
+        return [.. values];
+    }
+
     // ---- curves -----------------------------------------------------------------------------------------
 
     /// <summary>Rows of curves one answer holds at most: a whole long log's curves at a few values a row.</summary>
