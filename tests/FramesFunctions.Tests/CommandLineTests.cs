@@ -130,6 +130,33 @@ public sealed class CommandLineTests : IDisposable
             list[Array.FindIndex(list, l => l.StartsWith("fmi ")) + 1]);
     }
 
+    /// <summary>`frames export`: a CSV that ingests back into the same rows, and NumPy arrays of the same window.</summary>
+    [Fact]
+    public async Task AnExportedWindowIngestsBackAndLoadsAsNumpy()
+    {
+        var random = new Random(11);
+        var csv = Csv.Header(150) + "\n" + string.Join("\n", Enumerable.Range(0, 2500).Select(i => Csv.Row((9000 + i * 0.1).ToString("R", System.Globalization.CultureInfo.InvariantCulture), Enumerable.Range(0, 150).Select(_ => random.Next(256))))) + "\n";
+        await _db.IngestTextAsync(csv, "log");
+        var exported = Path.Combine(_db.Folder, "window.csv");
+        var run = await _db.RunCliAsync("export", "log", "--depth-min", "9010", "--depth-max", "9200.05", "--out", exported);
+        Assert.Equal((0, ""), (run.Exit, run.Err));
+        Assert.StartsWith($"wrote {exported}: 1,901 frames of dataset 'log' (150 px wide, greys)", run.Out);
+        Assert.Equal(IngestStatus.Succeeded, (await _db.IngestTextAsync(await File.ReadAllTextAsync(exported), "again")).Status);
+        var (original, again) = (_db.Store.ReadFrames("log", new DepthRange(9010, 9200.05), 5000, 0)!, _db.Store.ReadFrames("again", DepthRange.All, 5000, 0)!);
+        Assert.Equal(original.Depths.ToArray(), again.Depths.ToArray());
+        Assert.Equal(original.Pixels.ToArray(), again.Pixels.ToArray());
+
+        var npy = Path.Combine(_db.Folder, "window.npy");
+        Assert.Equal(0, (await _db.RunCliAsync("export", "log", "--depth-min", "9010", "--depth-max", "9200.05", "--out", npy)).Exit);
+        var (descr, shape, data) = ArrayTests.ReadNpy(await File.ReadAllBytesAsync(npy));
+        Assert.Equal(("|u1", "1901,150"), (descr, string.Join(',', shape)));
+        Assert.Equal(original.Pixels.ToArray(), data);
+
+        var bad = await _db.RunCliAsync("export", "log", "--values", "--out", npy);
+        Assert.Equal(2, bad.Exit);
+        Assert.Contains("--values: dataset 'log' holds greys only", bad.Err);
+    }
+
     /// <summary>One typo or bad value per verb: exit 2, and the message names what was wrong.</summary>
     [Theory]
     [InlineData("--depthmin", "render", "img", "--depthmin", "9100", "--out", "w.png")]

@@ -10,7 +10,18 @@ public sealed class ApiResult(ApiResponse response) : IActionResult
 {
     public async Task ExecuteResultAsync(ActionContext context)
     {
-        var http = context.HttpContext;
+        try
+        {
+            await SendAsync(context.HttpContext);
+        }
+        finally
+        {
+            response.Owned?.Dispose();
+        }
+    }
+
+    private async Task SendAsync(HttpContext http)
+    {
         var request = http.Request;
         var headers = http.Response.Headers;
         headers["X-Request-ID"] = RequestId(http);
@@ -33,6 +44,11 @@ public sealed class ApiResult(ApiResponse response) : IActionResult
         http.Response.StatusCode = response.Status;
         if (response.Status == StatusCodes.Status204NoContent) return;
         http.Response.ContentType = response.ContentType;
+        if (response.BodyWriter is { } write)
+        {
+            await write(http.Response.Body, http.RequestAborted);
+            return;
+        }
         http.Response.ContentLength = response.Body.Length;
         await http.Response.Body.WriteAsync(response.Body, http.RequestAborted);
     }

@@ -35,6 +35,10 @@ public sealed class HttpFunctions(FramesApi api, FramesMetrics metrics, ILogger<
     public IActionResult GetStatistics([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/statistics")] HttpRequest req) =>
         Guard.Run(metrics, logger, req, () => api.Statistics(req.Query));
 
+    [Function("GetArray")]
+    public IActionResult GetArray([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/array")] HttpRequest req) =>
+        Guard.Run(metrics, logger, req, () => api.Array(req.Query));
+
     [Function("GetFramesImage")]
     public IActionResult GetFramesImage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/image")] HttpRequest req) =>
         Guard.Run(metrics, logger, req, () => api.FramesImage(req.Query));

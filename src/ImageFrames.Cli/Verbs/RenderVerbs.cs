@@ -50,6 +50,35 @@ public static class RenderVerbs
         return CommandLine.Ok;
     }
 
+    /// <summary>A depth window of any size to a file, streamed from one snapshot: a NumPy .npy (greys, or values with
+    /// --values) or .npz (the same with the depths), or a CSV of greys that ingests back into the same rows.</summary>
+    public static Command Export(CliContext cli)
+    {
+        var w = Window("FILE.npy or FILE.npz (NumPy: np.load), or FILE.csv (the ingest's CSV, greys)");
+        var values = new Option<bool>("--values") { Description = "NumPy: float32 physical values (NaN where absent) instead of uint8 greys (DLIS, LAS datasets)" };
+        var command = new Command("export", "Write an inclusive depth window as a NumPy array (.npy, .npz with depths) or as a CSV that ingests back.") { w.Dataset, w.Min, w.Max, values, w.Out };
+        command.SetAction(async (parsed, ct) =>
+        {
+            var output = parsed.GetValue(w.Out)!;
+            var extension = Path.GetExtension(output).ToLowerInvariant();
+            if (extension is not (".npy" or ".npz" or ".csv")) throw new UsageException($"--out {output}: give a file ending .npy, .npz or .csv");
+            var (dataset, range) = (parsed.GetValue(w.Dataset)!, DepthRange(parsed, w));
+            var store = cli.Get<FrameStore>();
+            using var frames = store.StreamFrames(dataset, range) ?? throw NotFound(store, dataset);
+            var datasetValues = parsed.GetValue(values) ? DatasetValues.Of(frames.Dataset) ?? throw new UsageException($"--values: dataset '{dataset}' holds greys only (it came from a CSV)") : null;
+            if (extension == ".csv" && datasetValues is not null) throw new UsageException("--values: a CSV export holds greys (what ingests back); use .npy or .npz for values");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+            await using (var file = new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                if (extension == ".csv") await FramesCsv.WriteAsync(file, frames, ct);
+                else await NumpyArrays.WriteAsync(file, frames, datasetValues, extension == ".npz", ct);
+            }
+            cli.Console.Out.WriteLine($"wrote {output}: {frames.Total:N0} frames of dataset '{frames.Dataset.Id}' ({frames.Dataset.Width} px wide{(datasetValues is null ? ", greys" : $", values in {datasetValues.Units}")})");
+            return CommandLine.Ok;
+        });
+        return command;
+    }
+
     public static Command Gallery(CliContext cli)
     {
         var w = Window("FILE.png");

@@ -13,6 +13,13 @@ public sealed record ApiResponse(int Status, string ContentType, byte[] Body, IR
 
     public string CacheControl { get; init; } = "no-cache";
 
+    /// <summary>For answers written as they are produced (arrays of any size): writes the body to the response
+    /// instead of <see cref="Body"/>; such answers carry their ETag and are never cached.</summary>
+    public Func<Stream, CancellationToken, Task>? BodyWriter { get; init; }
+
+    /// <summary>What a streamed answer reads from (a snapshot of the store), released once it is sent or dropped.</summary>
+    public IDisposable? Owned { get; init; }
+
     public static ApiResponse Json(Action<Utf8JsonWriter> write, int status = 200)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);

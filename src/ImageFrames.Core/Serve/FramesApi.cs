@@ -245,6 +245,61 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         return [.. values];
     }
 
+    // ---- arrays -----------------------------------------------------------------------------------------
+
+    public enum ArrayFormat { Npy, Npz }
+
+    /// <summary>
+    /// A window as a NumPy array (<see cref="NumpyArrays"/>): uint8 greys, or with values=true the float32 values
+    /// they stand for (NaN where absent; DLIS and LAS datasets); format=npz adds the depths. Bounded by the pixel
+    /// budget of pictures; written as the rows are read, from one snapshot, with an ETag of the version and query.
+    /// </summary>
+    public ApiResponse Array(IQueryCollection query)
+    {
+        var q = new QueryReader(query);
+        var datasetText = q.String("dataset");
+        var range = ReadRange(q);
+        var valuesText = q.String("values");
+        if (valuesText is not (null or "true" or "false")) q.Reject("values", $"'values' must be true or false, got '{QueryReader.Clip(valuesText)}'");
+        var format = q.Enum("format", ArrayFormat.Npy);
+        if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
+        if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
+        var frames = store.StreamFrames(dataset.Id, range);
+        if (frames is null) return UnknownDataset(dataset.Id);
+        var keep = false;
+        try
+        {
+            var version = frames.Dataset;
+            var values = valuesText == "true" ? DatasetValues.Of(version) : null;
+            var maxRows = (int)Math.Min(int.MaxValue, options.MaxImagePixels / version.Width);
+            if (valuesText == "true" && values is null)
+                return ApiResponse.BadParameter("values", $"dataset '{version.Id}' holds greys only (it came from a CSV); omit 'values' for its uint8 greys");
+            if (frames.Total == 0)
+                return ApiResponse.Problem(404, "No frames in window",
+                    $"dataset '{version.Id}' has no frames between {Bound(range.Min)} and {Bound(range.Max)}; it spans {version.DepthMin:R}..{version.DepthMax:R}");
+            if (frames.Total > maxRows)
+                return ApiResponse.Problem(400, "Depth window too large",
+                    $"the window holds {frames.Total:N0} rows × {version.Width} px, above the budget of {options.MaxImagePixels:N0} pixels (FRAMES_MAX_IMAGE_PIXELS); " +
+                    $"narrow depth_min..depth_max to at most {maxRows:N0} rows", ("parameter", "depth_min"), ("rows", frames.Total), ("max_rows", maxRows));
+            var extension = format == ArrayFormat.Npz ? "npz" : "npy";
+            keep = true;
+            return new ApiResponse(200, "application/octet-stream", [], new Dictionary<string, string>
+            {
+                ["Content-Disposition"] = $"attachment; filename=\"{version.Id}.{extension}\"",
+                ["X-Frame-Count"] = frames.Total.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            })
+            {
+                ETag = ETagFor($"array|{version.Id}|{version.Version}|{range.Min:R}|{range.Max:R}|{values is not null}|{format}"),
+                BodyWriter = (output, ct) => NumpyArrays.WriteAsync(output, frames, values, format == ArrayFormat.Npz, ct),
+                Owned = frames,
+            };
+        }
+        finally
+        {
+            if (!keep) frames.Dispose();
+        }
+    }
+
     // ---- curves -----------------------------------------------------------------------------------------
 
     /// <summary>Rows of curves one answer holds at most: a whole long log's curves at a few values a row.</summary>

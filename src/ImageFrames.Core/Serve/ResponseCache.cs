@@ -52,7 +52,7 @@ public sealed class ResponseCache
         try
         {
             var response = mine.Value;
-            if (response.Status == 200) Add(new Entry(key, datasetId, response, response.Body.Length + key.Length * 2 + 256));
+            if (response.Status == 200 && response.BodyWriter is null) Add(new Entry(key, datasetId, response, response.Body.Length + key.Length * 2 + 256));
             return response;
         }
         finally
