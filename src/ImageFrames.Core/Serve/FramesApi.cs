@@ -17,6 +17,8 @@ namespace ImageFrames.Serve;
 /// </summary>
 public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCache cache, RenderGate renders, FramesOptions options, BlobServiceClient? blobs = null)
 {
+    private readonly VisibleVersions _versions = new(store);
+
     public const int DefaultLimit = 100, MaxLimit = 1000, MaxOffset = 100_000_000, MaxHeight = 20_000;
 
     // ---- health and metadata ----------------------------------------------------------------------------
@@ -80,7 +82,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         // purge the version in between, locate again.
         for (var attempt = 1; ; attempt++)
         {
-            if (LocateDataset(datasetText, range) is not { } location) return MissingDataset(datasetText);
+            if (LocateDataset(datasetText, range, fresh: attempt > 1) is not { } location) return MissingDataset(datasetText);
             var dataset = location.Dataset;
             var key = $"frames|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{limit}|{offset}|{mapText}|{rescale}";
             var response = cache.GetOrAdd(dataset.Id, key, () =>
@@ -422,26 +424,29 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         return null;
     }
 
-    /// <summary>Like <see cref="ResolveDataset"/>, with where the range lies in the dataset's visible version.</summary>
-    private DatasetLocation? LocateDataset(string? text, DepthRange range)
-    {
-        if (text is null)
+    /// <summary>Like <see cref="ResolveDataset"/>, with where the range lies in the dataset's visible version
+    /// (<paramref name="fresh"/>: asked of the database even while the remembered answer holds).</summary>
+    private DatasetLocation? LocateDataset(string? text, DepthRange range, bool fresh = false) =>
+        _versions.Get($"locate|{text}|{range.Min:R}|{range.Max:R}", () =>
         {
-            var all = store.ListDatasets();
-            return all.Count == 1 ? store.Locate(all[0].Id, range) : null;
-        }
-        return DatasetId.TryNormalize(text, out var id) ? store.Locate(id, range) : null;
-    }
+            if (text is null)
+            {
+                var all = store.ListDatasets();
+                return all.Count == 1 ? store.Locate(all[0].Id, range) : null;
+            }
+            return DatasetId.TryNormalize(text, out var id) ? store.Locate(id, range) : null;
+        }, fresh);
 
-    private DatasetInfo? ResolveDataset(string? text)
-    {
-        if (text is null)
+    private DatasetInfo? ResolveDataset(string? text) =>
+        _versions.Get($"resolve|{text}", () =>
         {
-            var all = store.ListDatasets();
-            return all.Count == 1 ? all[0] : null;
-        }
-        return DatasetId.TryNormalize(text, out var id) ? store.FindDataset(id) : null;
-    }
+            if (text is null)
+            {
+                var all = store.ListDatasets();
+                return all.Count == 1 ? all[0] : null;
+            }
+            return DatasetId.TryNormalize(text, out var id) ? store.FindDataset(id) : null;
+        });
 
     private ApiResponse MissingDataset(string? text)
     {

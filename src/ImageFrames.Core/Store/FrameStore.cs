@@ -27,6 +27,28 @@ public abstract class FrameStore : IDisposable
     /// <summary>Raised after a dataset's visible version changed (ingested or deleted) in this process.</summary>
     public event Action<string>? DatasetChanged;
 
+    private long _unwatched;
+
+    /// <summary>
+    /// A stamp that stays the same only while no process can have changed what the database holds: facts read
+    /// under one stamp (which version a dataset shows) may be reused while it holds, without a database trip, and
+    /// another process's publish still shows on the next request. SQLite: the file's data version; PostgreSQL: a
+    /// count of the publishes notified. Where nothing watches (the default, or a watch that failed), every call is
+    /// new — reuse never happens, and nothing stale is served.
+    /// </summary>
+    public virtual long ChangeStamp() => -Interlocked.Increment(ref _unwatched);
+
+    /// <summary>Tells other processes, once <paramref name="tx"/> commits, that a dataset's visible version changed.</summary>
+    internal virtual void NotifyChanged(DbConnection connection, DbTransaction tx, string datasetId) { }
+
+    /// <summary>Connections opened for reads and writes (the change watch's own excepted): what tests count to prove
+    /// that an answer took no database trip.</summary>
+    public long ConnectionsOpened => Interlocked.Read(ref _opened);
+
+    private long _opened;
+
+    private protected void CountOpen() => Interlocked.Increment(ref _opened);
+
     /// <summary><c>sqlite</c> or <c>postgres</c>.</summary>
     public abstract string Kind { get; }
 
@@ -434,6 +456,7 @@ public abstract class FrameStore : IDisposable
             if (dataset is null) return false;
             using (var command = connection.Command("DELETE FROM datasets WHERE id = @id", tx).With("@id", id)) command.ExecuteNonQuery();
             Retire(connection, tx, dataset.Version);
+            NotifyChanged(connection, tx, id);
             tx.Commit();
         }
         OnDatasetChanged(id);

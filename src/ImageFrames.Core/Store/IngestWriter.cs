@@ -260,6 +260,7 @@ public sealed class IngestWriter : IDisposable
                     .With("@min", content.DepthMin).With("@max", content.DepthMax).With("@metadata", content.Metadata);
                 _store.WithTime(publish, "@at", finishedAt).ExecuteNonQuery();
                 if (current is not null) FrameStore.Retire(_connection, tx, current.Version);
+                _store.NotifyChanged(_connection, tx, _datasetId);
             }
             else FrameStore.Retire(_connection, tx, Version);
             Log(tx, new IngestEnd(published ? IngestStatus.Succeeded : IngestStatus.Unchanged, content.SourceBytes, content.Sha256,

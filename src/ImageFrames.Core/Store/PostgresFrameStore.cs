@@ -78,7 +78,75 @@ public sealed class PostgresFrameStore : FrameStore
     internal override DbConnection Open(bool forWriting = false)
     {
         EnsureSchema(Migrate);
+        CountOpen();
         return _dataSource.OpenConnection();
+    }
+
+    // ---- change watch: LISTEN/NOTIFY --------------------------------------------------------------------
+
+    private const string Channel = "frames_changed";
+    private readonly CancellationTokenSource _stopListening = new();
+    private readonly Lock _listenerGate = new();
+    private Task? _listener;
+    private long _notified;
+    private volatile bool _listening;
+
+    /// <summary>A publish or delete notifies (in its transaction, so on commit); a connection of this store's own
+    /// LISTENs on a background task.</summary>
+    internal override void NotifyChanged(DbConnection connection, DbTransaction tx, string datasetId)
+    {
+        using var notify = connection.Command($"SELECT pg_notify('{Channel}', @id)", tx).With("@id", datasetId);
+        notify.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// How many publishes were notified since the listener last (re)connected — started on first use, so a CLI that
+    /// never serves never listens. While it is not listening (starting, or after its connection failed: it
+    /// reconnects every 2 s), every stamp is new; a reconnect counts as a change, since notifications sent meanwhile
+    /// were lost. A quiet connection is probed every 30 s, so a silently dropped one is noticed.
+    /// </summary>
+    public override long ChangeStamp()
+    {
+        if (_listener is null)
+            lock (_listenerGate) _listener ??= Task.Run(ListenAsync);
+        return _listening ? Interlocked.Read(ref _notified) : base.ChangeStamp();
+    }
+
+    private async Task ListenAsync()
+    {
+        var ct = _stopListening.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                EnsureSchema(Migrate);
+                await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+                connection.Notification += (_, _) => Interlocked.Increment(ref _notified);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection)) await listen.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                Interlocked.Increment(ref _notified);
+                _listening = true;
+                while (true)
+                {
+                    if (await connection.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false)) continue;
+                    await using var probe = new NpgsqlCommand("SELECT 1", connection);
+                    await probe.ExecuteScalarAsync(ct).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+            {
+                _listening = false;
+                try { await Task.Delay(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false); }
+                catch (OperationCanceledException) { break; }
+            }
+            finally
+            {
+                _listening = false;
+            }
+        }
     }
 
     internal override DbTransaction BeginWrite(DbConnection connection) => ((NpgsqlConnection)connection).BeginTransaction(IsolationLevel.ReadCommitted);
@@ -152,6 +220,9 @@ public sealed class PostgresFrameStore : FrameStore
 
     public override void Dispose()
     {
+        _stopListening.Cancel();
+        try { _listener?.Wait(TimeSpan.FromSeconds(5)); }
+        catch (AggregateException) { /* it stops either way */ }
         _dataSource.Dispose();
         base.Dispose();
     }

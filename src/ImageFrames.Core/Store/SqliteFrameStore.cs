@@ -45,6 +45,7 @@ public sealed class SqliteFrameStore : FrameStore
     internal override DbConnection Open(bool forWriting = false)
     {
         EnsureSchema(Migrate);
+        CountOpen();
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commit,
@@ -53,6 +54,50 @@ public sealed class SqliteFrameStore : FrameStore
         // (1M rows: 3.2–3.6 s → 3.1 s end to end, measured).
         if (forWriting) connection.Execute("PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; PRAGMA wal_autocheckpoint = 16384");
         return connection;
+    }
+
+    // ---- change watch -------------------------------------------------------------------------------------
+
+    private readonly Lock _watchGate = new();
+    private SqliteConnection? _watch;
+    private SqliteCommand? _dataVersion;
+    private long _watchEpoch;
+
+    /// <summary>
+    /// <c>PRAGMA data_version</c> on a connection of its own that never writes: it changes whenever any other
+    /// connection — of this process or another — has committed, and reading it touches only the WAL index in shared
+    /// memory (microseconds, no disk). Each (re)opened watch starts a new epoch, so a stamp never repeats.
+    /// </summary>
+    public override long ChangeStamp()
+    {
+        lock (_watchGate)
+        {
+            try
+            {
+                if (_watch is null)
+                {
+                    EnsureSchema(Migrate);
+                    _watch = new SqliteConnection(_connectionString);
+                    _watch.Open();
+                    _dataVersion = _watch.CreateCommand();
+                    _dataVersion.CommandText = "PRAGMA data_version";
+                    _watchEpoch++;
+                }
+                return (_watchEpoch << 40) + (long)_dataVersion!.ExecuteScalar()!;
+            }
+            catch (SqliteException)
+            {
+                CloseWatch();
+                return base.ChangeStamp();
+            }
+        }
+    }
+
+    private void CloseWatch()
+    {
+        _dataVersion?.Dispose();
+        _watch?.Dispose();
+        (_dataVersion, _watch) = (null, null);
     }
 
     // ---- checkpoints: off the ingest writer's thread ------------------------------------------------------
@@ -134,6 +179,7 @@ public sealed class SqliteFrameStore : FrameStore
     public override void Dispose()
     {
         _copying?.Wait();
+        lock (_watchGate) CloseWatch();
         base.Dispose();
     }
 
