@@ -5,35 +5,38 @@ namespace ImageFrames.Parse;
 
 /// <summary>
 /// The second half of reading a log file, on a thread of its own: a reader (DLIS, LAS) decodes each row's values
-/// into a block here, and while it decodes the next rows, this resizes the block's rows to the stored width
-/// (<see cref="ValueRowResizer"/>) and appends them to their channels' spools, which also builds each channel's
-/// histogram. Reading and spooling took about equal time; on two cores they now overlap. Memory: four blocks of
-/// about half a megabyte.
+/// into a block here and resizes them to the stored width as it adds the row (<see cref="ValueRowResizer"/>); while
+/// it reads the next rows, this appends the block's rows to their channels' spools, which also builds each
+/// channel's histogram. The work splits about evenly (reading and resizing; histogram and spool file), so on two
+/// cores the two halves overlap. Memory: four blocks of under a megabyte.
 /// </summary>
 public sealed class RowSpooler
 {
     private const int BlockRows = 512, BlockDoubles = 1 << 16, Blocks = 4;
 
-    private sealed class Block
+    private sealed class Block(int width)
     {
         public double[] Data = new double[BlockDoubles];
         public int Used;
+        public readonly float[] Resized = new float[BlockRows * width];
         public readonly List<Row> Rows = new(BlockRows);
         public bool IsFull => Rows.Count >= BlockRows || Used >= BlockDoubles * 3 / 4;
     }
 
-    private readonly record struct Row(ImageChannelSpool Spool, double Depth, int Frame, int CurvesAt, int ValuesAt, int Samples);
+    private readonly record struct Row(ImageChannelSpool Spool, double Depth, int Frame, int CurvesAt);
 
     private readonly Channel<Block> _full = Channel.CreateBounded<Block>(Blocks);
     private readonly Channel<Block> _free = Channel.CreateUnbounded<Block>();
     private readonly int _width;
     private readonly Task _spooling;
-    private Block _block = new();
+    private readonly Dictionary<int, ValueRowResizer> _resizers = [];
+    private Block _block;
     private int _allocated = 1;
 
     public RowSpooler(int targetWidth)
     {
         _width = targetWidth;
+        _block = new Block(targetWidth);
         _spooling = Task.Run(SpoolAsync);
     }
 
@@ -47,9 +50,15 @@ public sealed class RowSpooler
         return _block.Data.AsSpan(at, count);
     }
 
-    /// <summary>A row whose curves (<see cref="ImageChannelSpool.Curves"/> of them) and values were reserved at the given places.</summary>
-    public void Add(ImageChannelSpool spool, double depth, int frame, int curvesAt, int valuesAt, int samples) =>
-        _block.Rows.Add(new Row(spool, depth, frame, curvesAt, valuesAt, samples));
+    /// <summary>A row whose curves (<see cref="ImageChannelSpool.Curves"/> of them) and values were reserved at the
+    /// given places, the last reservation: its values are resized now, and their room is reserved again.</summary>
+    public void Add(ImageChannelSpool spool, double depth, int frame, int curvesAt, int valuesAt, int samples)
+    {
+        if (!_resizers.TryGetValue(samples, out var resizer)) _resizers[samples] = resizer = new ValueRowResizer(samples, _width);
+        resizer.Resize(_block.Data.AsSpan(valuesAt, samples), _block.Resized.AsSpan(_block.Rows.Count * _width, _width));
+        _block.Used = valuesAt;
+        _block.Rows.Add(new Row(spool, depth, frame, curvesAt));
+    }
 
     /// <summary>Hands the current block over once it is full.</summary>
     public ValueTask FlushIfFullAsync(CancellationToken ct) => _block.IsFull ? SendAsync(ct) : ValueTask.CompletedTask;
@@ -76,7 +85,7 @@ public sealed class RowSpooler
         {
             await _full.Writer.WriteAsync(_block, ct).ConfigureAwait(false);
             _block = _free.Reader.TryRead(out var free) ? free
-                : _allocated++ < Blocks ? new Block()
+                : _allocated++ < Blocks ? new Block(_width)
                 : await _free.Reader.ReadAsync(ct).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
@@ -88,17 +97,14 @@ public sealed class RowSpooler
 
     private async Task SpoolAsync()
     {
-        var resizers = new Dictionary<int, ValueRowResizer>();
-        var resized = new float[_width];
         try
         {
             await foreach (var block in _full.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                foreach (var row in block.Rows)
+                for (var r = 0; r < block.Rows.Count; r++)
                 {
-                    if (!resizers.TryGetValue(row.Samples, out var resizer)) resizers[row.Samples] = resizer = new ValueRowResizer(row.Samples, _width);
-                    resizer.Resize(block.Data.AsSpan(row.ValuesAt, row.Samples), resized);
-                    row.Spool.Append(row.Depth, row.Frame, block.Data.AsSpan(row.CurvesAt, row.Spool.Curves.Count), resized);
+                    var row = block.Rows[r];
+                    row.Spool.Append(row.Depth, row.Frame, block.Data.AsSpan(row.CurvesAt, row.Spool.Curves.Count), block.Resized.AsSpan(r * _width, _width));
                 }
                 block.Used = 0;
                 block.Rows.Clear();
