@@ -25,14 +25,16 @@ public delegate void CurveRowAction(double depth, ReadOnlySpan<double> values);
 /// stored width, parked in a temporary file while the rest of the file is read. A static normalisation needs the
 /// whole channel's distribution before the first grey can be written, and the input (a blob, a request body) can
 /// be read only once. Memory stays one row, whatever the file size. Each row on disk: depth (float64, in
-/// <see cref="ImageChannelSource.DepthUnit"/>), frame number (int32), the frame's curves (float64 each, NaN where
-/// absent), then the resized values (float32, NaN where absent).
+/// <see cref="ImageChannelSource.DepthUnit"/>), frame number (int32), then the resized values (float32, NaN where
+/// absent); the frame's curves go to a small file of their own (depth, then float64 each, NaN where absent), so
+/// storing them reads a few bytes a row, not the image again.
 /// </summary>
 public sealed class ImageChannelSpool : IDisposable
 {
-    private const int CurvesAt = 12;
+    private const int ValuesAt = 12;
     private readonly FileStream _file;
-    private readonly byte[] _row;
+    private readonly FileStream? _curves;
+    private readonly byte[] _row, _curveRow;
     private readonly float[] _values;
     private double _lastDepth = double.NegativeInfinity;
 
@@ -40,10 +42,15 @@ public sealed class ImageChannelSpool : IDisposable
     {
         (Source, SourceWidth, Width, IntegerCode, Curves) = (source, sourceWidth, width, integerCode, curves ?? []);
         _row = new byte[RowBytes];
+        _curveRow = new byte[CurveRowBytes];
         _values = new float[width];
-        _file = new FileStream(Path.Combine(folder, $"frames-image-{Guid.NewGuid():N}.spool"), FileMode.CreateNew, FileAccess.ReadWrite,
-            FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
+        _file = Spool(folder);
+        if (Curves.Count > 0) _curves = Spool(folder);
     }
+
+    private static FileStream Spool(string folder) =>
+        new(Path.Combine(folder, $"frames-image-{Guid.NewGuid():N}.spool"), FileMode.CreateNew, FileAccess.ReadWrite,
+            FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
 
     public ImageChannelSource Source { get; }
     public int SourceWidth { get; }
@@ -61,16 +68,21 @@ public sealed class ImageChannelSpool : IDisposable
     /// <summary>Every row came deeper than the one before (the rows need no sorting).</summary>
     public bool Ascending { get; private set; } = true;
 
-    private int ValuesAt => CurvesAt + Curves.Count * 8;
     private int RowBytes => ValuesAt + Width * 4;
+    private int CurveRowBytes => 8 + Curves.Count * 8;
 
     public void Append(double depth, int frameNumber, ReadOnlySpan<double> curves, ReadOnlySpan<float> values)
     {
         BinaryPrimitives.WriteDoubleLittleEndian(_row, depth);
         BinaryPrimitives.WriteInt32LittleEndian(_row.AsSpan(8), frameNumber);
-        MemoryMarshal.AsBytes(curves[..Curves.Count]).CopyTo(_row.AsSpan(CurvesAt));
         MemoryMarshal.AsBytes(values).CopyTo(_row.AsSpan(ValuesAt));
         _file.Write(_row);
+        if (_curves is not null)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(_curveRow, depth);
+            MemoryMarshal.AsBytes(curves[..Curves.Count]).CopyTo(_curveRow.AsSpan(8));
+            _curves.Write(_curveRow);
+        }
         Histogram.Add(values);
         Rows++;
         Ascending &= depth > _lastDepth;
@@ -112,37 +124,40 @@ public sealed class ImageChannelSpool : IDisposable
     /// </summary>
     public void ReadCurvesByDepth(CurveRowAction each)
     {
-        if (Curves.Count == 0 || Rows == 0) return;
-        _file.Flush();
+        if (_curves is null || Rows == 0) return;
+        _curves.Flush();
+        _curves.Position = 0;
         var curves = new double[Curves.Count];
         var curveBytes = MemoryMarshal.AsBytes(curves.AsSpan());
         if (Ascending)
         {
-            Rewind();
             for (var r = 0; r < Rows; r++)
             {
-                _file.ReadExactly(_row);
-                _row.AsSpan(CurvesAt, curveBytes.Length).CopyTo(curveBytes);
-                each(BinaryPrimitives.ReadDoubleLittleEndian(_row), curves);
+                _curves.ReadExactly(_curveRow);
+                _curveRow.AsSpan(8).CopyTo(curveBytes);
+                each(BinaryPrimitives.ReadDoubleLittleEndian(_curveRow), curves);
             }
             return;
         }
         var depths = new double[Rows];
         var order = new int[Rows];
-        Rewind();
         for (var r = 0; r < Rows; r++)
         {
-            _file.ReadExactly(_row);
-            depths[r] = BinaryPrimitives.ReadDoubleLittleEndian(_row);
+            _curves.ReadExactly(_curveRow);
+            depths[r] = BinaryPrimitives.ReadDoubleLittleEndian(_curveRow);
             order[r] = r;
         }
         Array.Sort(depths, order);
         for (var i = 0; i < Rows; i++)
         {
-            RandomAccess.Read(_file.SafeFileHandle, curveBytes, (long)order[i] * RowBytes + CurvesAt);
+            RandomAccess.Read(_curves.SafeFileHandle, curveBytes, (long)order[i] * CurveRowBytes + 8);
             each(depths[i], curves);
         }
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        _file.Dispose();
+        _curves?.Dispose();
+    }
 }
