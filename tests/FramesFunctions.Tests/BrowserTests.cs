@@ -60,6 +60,24 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
         }
     }
 
+    /// <summary>The normalisation choice: the tiles ask for it, the URL keeps it, a reload restores it.</summary>
+    [Fact]
+    public async Task TheNormalisationChoiceReachesTheTilesAndStaysInTheUrl()
+    {
+        var page = await OpenAsync("viewer#dataset=img&colormap=grayscale");
+        await LoadedTilesAsync(page);
+        var plain = await FirstTilePixelAsync(page);
+        await page.SelectOptionAsync("#normalize", "dynamic");
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#strip img')].every(i => i.getAttribute('src').includes('normalize=dynamic'))");
+        await LoadedTilesAsync(page);
+        Assert.NotEqual(plain, await FirstTilePixelAsync(page));
+        Assert.Contains("normalize=dynamic", page.Url);
+
+        var again = await OpenAsync("viewer#" + page.Url.Split('#')[1]);
+        await LoadedTilesAsync(again);
+        Assert.Equal("dynamic", await again.InputValueAsync("#normalize"));
+    }
+
     [Fact]
     public async Task ScrollingAndKeysRequestTheNextTiles()
     {

@@ -97,6 +97,31 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         }
     }
 
+    public const double MaxNormalizeWindow = 10_000;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Id, long Version), byte[]> StaticMaps = new();
+
+    /// <summary>normalize=static: <paramref name="table"/> behind the dataset version's own equalisation (its greys
+    /// counted once, over every row, then remembered).</summary>
+    private SixLabors.ImageSharp.PixelFormats.Rgb24[] StaticEqualization(DatasetInfo dataset, SixLabors.ImageSharp.PixelFormats.Rgb24[] table)
+    {
+        var map = StaticMaps.GetOrAdd((dataset.Id, dataset.Version), _ =>
+        {
+            var counts = new long[256];
+            using (var frames = store.StreamFrames(dataset.Id, DepthRange.All))
+                if (frames is not null)
+                    foreach (var page in frames.Pages())
+                        foreach (var grey in page.Pixels) counts[grey]++;
+            var equalized = new byte[256];
+            GreyEqualization.Map(counts, DatasetValues.Of(dataset)?.AbsentGrey, equalized);
+            if (StaticMaps.Count > 256) StaticMaps.Clear(); // versions come and go; a bound, not an eviction policy
+            return equalized;
+        });
+        var composed = new SixLabors.ImageSharp.PixelFormats.Rgb24[256];
+        for (var g = 0; g < 256; g++) composed[g] = table[map[g]];
+        return composed;
+    }
+
     /// <summary>Marks a read of a version that was replaced meanwhile (never cached: not a 200).</summary>
     private static readonly ApiResponse VersionGone = new(409, "application/json", []);
 
@@ -109,6 +134,11 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         var map = ResolveMap(q, mapText);
         var rescale = ReadRescale(q);
         var format = q.Enum("format", ImageFormat.Png);
+        var normalize = q.Enum("normalize", PictureNormalization.None);
+        var windowText = q.String("window");
+        var dynamicWindow = q.Double("window");
+        if (windowText is not null && normalize != PictureNormalization.Dynamic) q.Reject("window", "'window' is the depth window of normalize=dynamic; add normalize=dynamic or omit it");
+        else if (dynamicWindow is <= 0 or > MaxNormalizeWindow) q.Reject("window", $"'window' must be a depth span above 0 and at most {MaxNormalizeWindow} (in the dataset's depth unit), got {dynamicWindow:R}");
         var height = q.String("height") is null ? (int?)null : q.Int("height", 0, 1, MaxHeight);
         var formatLimit = FrameRenderer.MaxHeight(format);
         if (height > formatLimit)
@@ -116,12 +146,15 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
         if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
 
-        var key = $"image|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{mapText}|{rescale}|{format}|{height}";
+        // The dynamic window's default: what image-log software uses, 0.6 m or 2 ft.
+        var halfWindow = (dynamicWindow ?? (DatasetValues.Of(dataset)?.DepthUnit == "ft" ? 2 : 0.6)) / 2;
+        var key = $"image|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{mapText}|{rescale}|{format}|{height}|{normalize}|{halfWindow:R}";
         return cache.GetOrAdd(dataset.Id, key, () => renders.Run(() =>
         {
             var table = options.TableFor(dataset, map!.Table(rescale));
+            if (normalize == PictureNormalization.Static) table = StaticEqualization(dataset, table);
             var maxRows = (int)Math.Min(int.MaxValue, options.MaxImagePixels / dataset.Width);
-            if (format == ImageFormat.Png && height is null)
+            if (format == ImageFormat.Png && height is null && normalize != PictureNormalization.Dynamic)
             {
                 // The common picture streams from the database into the PNG encoder a page at a time: memory is
                 // the compressed output, whatever the window.
@@ -137,12 +170,24 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
                 // zoomed-out view of a long log reads about as many rows as it shows; the budget counts rows read.
                 if (store.ReadForHeight(dataset.Id, range, h, maxRows) is not var (overview, level, baseRows)) return UnknownDataset(dataset.Id);
                 return Refusal(overview.Total, overview.Dataset)
-                       ?? Picture(FrameRenderer.Render(overview, table, format, h), overview.Depths[0], overview.Depths[^1], baseRows, level);
+                       ?? Picture(FrameRenderer.Render(Normalized(overview, level), table, format, h), overview.Depths[0], overview.Depths[^1], baseRows, level);
             }
             var window = store.ReadFrames(dataset.Id, range, maxRows, 0, maxTotal: maxRows);
             if (window is null) return UnknownDataset(dataset.Id);
             return Refusal(window.Total, window.Dataset)
-                   ?? Picture(FrameRenderer.Render(window, table, format), window.Depths[0], window.Depths[^1], window.Count);
+                   ?? Picture(FrameRenderer.Render(Normalized(window, 0), table, format), window.Depths[0], window.Depths[^1], window.Count);
+
+            // normalize=dynamic: each row equalised over the rows of its level within half the window of its depth —
+            // rows of the dataset, not of this request, so neighbouring tiles join without seams.
+            FrameWindow Normalized(FrameWindow shown, int level)
+            {
+                if (normalize != PictureNormalization.Dynamic || shown.Count == 0) return shown;
+                var context = store.ReadLevel(shown.Dataset, level, new DepthRange(shown.Depths[0] - halfWindow, shown.Depths[^1] + halfWindow), maxRows * 4);
+                var first = context.Depths.IndexOf(shown.Depths[0]);
+                if (first < 0 || first + shown.Count > context.Count) (context, first) = (shown, 0); // purged meanwhile, or too tall a context
+                var pixels = GreyEqualization.Dynamic(context.Depths, context.Pixels, shown.Width, first, shown.Count, halfWindow, DatasetValues.Of(shown.Dataset)?.AbsentGrey);
+                return new FrameWindow(shown.Dataset, shown.Total, shown.Depths.ToArray(), pixels, shown.Count);
+            }
 
             ApiResponse? Refusal(int rows, DatasetInfo version)
             {

@@ -290,6 +290,19 @@ public abstract class FrameStore : IDisposable
         return (window, level, located.End - located.Start);
     }
 
+    /// <summary>Rows of one level of a known version within <paramref name="range"/> (up to <paramref name="maxRows"/>;
+    /// none when more match), e.g. the context around a window already read; fewer than located when the version was
+    /// purged meanwhile.</summary>
+    public FrameWindow ReadLevel(DatasetInfo version, int level, DepthRange range, int maxRows)
+    {
+        using var connection = Open();
+        using var tx = BeginVersionRead(connection);
+        var (start, end) = Locate(connection, tx, version.Version, level, range);
+        var (window, _) = ReadRows(connection, tx, version, level, start, end - start > maxRows ? 0 : end - start, end - start);
+        tx?.Commit();
+        return window;
+    }
+
     /// <summary>
     /// A window of any size as consecutive pages (one chunk each), all from one snapshot (one read transaction
     /// held until disposed), so a version published meanwhile never mixes in; null for an unknown dataset.
