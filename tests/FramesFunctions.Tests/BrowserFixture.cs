@@ -29,6 +29,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             throw new InvalidOperationException($"the browser tests need Chromium at {Chromium}: apt-get install chromium (.ci/run installs it)");
         await _http.Db.IngestFileAsync(TestPaths.SampleCsv);
         await _http.Db.IngestFileAsync(Path.Combine(AppContext.BaseDirectory, "Data", "dlis", "ubi_feet_decreasing.dlis"));
+        await _http.Db.IngestFileAsync(Path.Combine(AppContext.BaseDirectory, "Data", "dlis", "fmi_small.dlis"), "wells-fmi"); // with curves
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(BaseUrl.Replace("/api/", ""));
         _app = builder.Build();
@@ -42,6 +43,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         Map("colormaps", f.ListColormaps);
         _app.MapGet("/api/docs/{asset}", (HttpContext c, string asset) => Send(c, f.DocsAsset(c.Request, asset)));
         _app.MapGet("/api/colormaps/{name}", (HttpContext c, string name) => Send(c, f.GetColormap(c.Request, name)));
+        _app.MapGet("/api/datasets/{id}/curves", (HttpContext c, string id) => Send(c, f.GetCurves(c.Request, id)));
+        Map("frames/array", f.GetArray);
         await _app.StartAsync();
 
         _playwright = await Playwright.CreateAsync();

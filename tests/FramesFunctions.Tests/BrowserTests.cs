@@ -78,6 +78,44 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
         Assert.Equal("dynamic", await again.InputValueAsync("#normalize"));
     }
 
+    /// <summary>A DLIS log with curves: its depth unit over the axis, the azimuth scale over the image, and a track
+    /// of its curves (GR, CALI) drawn beside it with their units; a CSV log has neither scale nor track.</summary>
+    [Fact]
+    public async Task ADlisLogShowsItsDepthUnitAzimuthsAndCurves()
+    {
+        var page = await OpenAsync("viewer#dataset=wells-fmi&colormap=grayscale");
+        await LoadedTilesAsync(page);
+        await page.WaitForFunctionAsync("() => document.getElementById('trackHead').textContent.includes('GR')");
+        Assert.Equal("m", await page.TextContentAsync("#axisUnit"));
+        Assert.Equal("0°90°180°270°360°", await page.TextContentAsync("#azimuth"));
+        Assert.Matches(@"^GR [\d.]+–[\d.]+ gAPI\s*CALI [\d.]+–[\d.]+ in$", await page.TextContentAsync("#trackHead"));
+        var inked = await page.EvaluateAsync<int>("""
+            () => { const c = document.getElementById('track'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                    let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }
+            """);
+        Assert.True(inked > 200, $"{inked} pixels of curve drawn");
+        Assert.InRange(await page.EvaluateAsync<int>("() => document.getElementById('track').getBoundingClientRect().width | 0"), 180, 181);
+        if (Environment.GetEnvironmentVariable("FRAMES_SCREENSHOTS") is { Length: > 0 } folder)
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestPaths.RepositoryRoot, folder, "viewer-curves.png") });
+
+        var csv = await OpenAsync("viewer#dataset=img");
+        await LoadedTilesAsync(csv);
+        Assert.Equal(("", ""), (await csv.TextContentAsync("#axisUnit"), await csv.TextContentAsync("#azimuth")));
+        Assert.Equal(0, await csv.EvaluateAsync<int>("() => document.getElementById('track').getBoundingClientRect().width | 0"));
+    }
+
+    /// <summary>An array streamed through Kestrel (which refuses synchronous writes) arrives whole.</summary>
+    [Fact]
+    public async Task AnArrayStreamsThroughKestrel()
+    {
+        using var client = new HttpClient();
+        var body = await client.GetByteArrayAsync(browser.BaseUrl + "frames/array?dataset=wells-fmi&values=true&format=npz");
+        using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(body));
+        Assert.Equal(["values.npy", "depths.npy"], zip.Entries.Select(e => e.FullName));
+        var npy = await client.GetByteArrayAsync(browser.BaseUrl + "frames/array?dataset=img");
+        Assert.Equal("5460,150", string.Join(',', ArrayTests.ReadNpy(npy).Shape));
+    }
+
     [Fact]
     public async Task ScrollingAndKeysRequestTheNextTiles()
     {
@@ -109,7 +147,8 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
     {
         var page = await OpenAsync("viewer#dataset=img&top=9100&zoom=4");
         await LoadedTilesAsync(page);
-        await page.Mouse.MoveAsync(150, 300);
+        var box = (await page.Locator("#strip").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + 62, box.Y + 200);
         await page.WaitForFunctionAsync("() => document.getElementById('readout').textContent.includes('column')");
         Assert.Matches(@"Depth 91\d\d(\.\d)? · column \d+ of 150 · grey \d+", await page.TextContentAsync("#readout"));
     }
@@ -120,7 +159,8 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
     {
         var page = await OpenAsync("viewer#dataset=ubi_feet_decreasing&colormap=classic&top=8972&zoom=4");
         await LoadedTilesAsync(page);
-        await page.Mouse.MoveAsync(150, 120);
+        var strip = (await page.Locator("#strip").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(strip.X + 62, strip.Y + 40);
         await page.WaitForFunctionAsync("() => document.getElementById('readout').textContent.includes('column')");
         Assert.Matches(@"^Depth 89\d\d(\.\d+)? ft · column \d+ of 150 · grey \d+ · (-?\d+(\.\d+)? dB|no data)$", await page.TextContentAsync("#readout"));
 
