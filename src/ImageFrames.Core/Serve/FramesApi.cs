@@ -202,8 +202,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
                         $"narrow depth_min..depth_max, pass height={formatLimit} or less to resample, or use format=png",
                         ("parameter", "depth_min"), ("rows", rows), ("max_rows", formatLimit));
                 if (rows == 0)
-                    return ApiResponse.Problem(404, "No frames in window",
-                        $"dataset '{version.Id}' has no frames between {Bound(range.Min)} and {Bound(range.Max)}; it spans {version.DepthMin:R}..{version.DepthMax:R}");
+                    return EmptyWindow(version, range);
                 return null;
             }
 
@@ -243,8 +242,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             if (frames is null) return UnknownDataset(dataset.Id);
             var version = frames.Dataset;
             if (frames.Total == 0)
-                return ApiResponse.Problem(404, "No frames in window",
-                    $"dataset '{version.Id}' has no frames between {Bound(range.Min)} and {Bound(range.Max)}; it spans {version.DepthMin:R}..{version.DepthMax:R}");
+                return EmptyWindow(version, range);
             var statistics = new WindowStatistics();
             var (first, last) = (double.NaN, double.NaN);
             foreach (var page in frames.Pages())
@@ -322,8 +320,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             if (valuesText == "true" && values is null)
                 return ApiResponse.BadParameter("values", $"dataset '{version.Id}' holds greys only (it came from a CSV); omit 'values' for its uint8 greys");
             if (frames.Total == 0)
-                return ApiResponse.Problem(404, "No frames in window",
-                    $"dataset '{version.Id}' has no frames between {Bound(range.Min)} and {Bound(range.Max)}; it spans {version.DepthMin:R}..{version.DepthMax:R}");
+                return EmptyWindow(version, range);
             if (frames.Total > maxRows)
                 return ApiResponse.Problem(400, "Depth window too large",
                     $"the window holds {frames.Total:N0} rows × {version.Width} px, above the budget of {options.MaxImagePixels:N0} pixels (FRAMES_MAX_IMAGE_PIXELS); " +
@@ -512,6 +509,10 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
 
     private static ApiResponse InvalidDataset(string id) =>
         ApiResponse.BadParameter("dataset", $"'{QueryReader.Clip(id)}' is not a dataset id: expected 1-64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit");
+
+    private static ApiResponse EmptyWindow(DatasetInfo version, DepthRange range) =>
+        ApiResponse.Problem(404, "No frames in window",
+            $"dataset '{version.Id}' has no frames between {Bound(range.Min)} and {Bound(range.Max)}; it spans {version.DepthMin:R}..{version.DepthMax:R}");
 
     private static string Bound(double? value) => value is { } v ? v.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "(open)";
 
