@@ -281,10 +281,26 @@ public sealed class HttpRoutesTests : IAsyncLifetime
     {
         using var tiny = new HttpHarness(o => o.CacheMaxBytes = 40_000);
         await tiny.Db.IngestFileAsync(TestPaths.SampleCsv);
-        for (var i = 0; i < 10; i++) await tiny.GetAsync((f, q) => f.GetFrames(q), $"limit=20&offset={i * 20}");
+        for (var i = 0; i < 20; i++) await tiny.GetAsync((f, q) => f.GetFrames(q), $"limit=5&offset={i * 5}");
         var stats = tiny.Cache.Stats();
         Assert.True(stats.Bytes <= 40_000, $"{stats.Bytes} bytes cached");
         Assert.True(stats.Evictions > 0);
+    }
+
+    /// <summary>An answer above an eighth of the cache is sent but not kept: it would push out many small ones.</summary>
+    [Fact]
+    public async Task AnswersAboveTheCachesEntryBoundAreNotKept()
+    {
+        using var small = new HttpHarness(o => o.CacheMaxBytes = 80_000);
+        await small.Db.IngestFileAsync(TestPaths.SampleCsv);
+        var little = await small.GetAsync((f, q) => f.GetFrames(q), "limit=5");
+        Assert.True(little.Body.Length < small.Cache.MaxEntryBytes);
+        var big = await small.GetAsync((f, q) => f.GetFrames(q), "limit=100");
+        Assert.Equal(200, big.Status);
+        Assert.True(big.Body.Length > small.Cache.MaxEntryBytes);
+        Assert.Equal(1, small.Cache.Stats().Entries);
+        await small.GetAsync((f, q) => f.GetFrames(q), "limit=100");
+        Assert.Equal((0, 3), (small.Cache.Stats().Hits, small.Cache.Stats().Misses));
     }
 
     [Fact]

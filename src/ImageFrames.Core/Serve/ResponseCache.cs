@@ -6,7 +6,8 @@ namespace ImageFrames.Serve;
 public sealed record CacheStats(long Hits, long Misses, double HitRate, int Entries, long Bytes, long MaxBytes, long Evictions, long Collapsed);
 
 /// <summary>
-/// Finished responses kept in memory, least recently used out first, bounded in bytes. Keys carry the dataset
+/// Finished responses kept in memory, least recently used out first, bounded in bytes (and each answer to an
+/// eighth of them). Keys carry the dataset
 /// version, so a new version can never be answered from an old entry; entries of a dataset that changed in
 /// this process are dropped at once to free their memory. Concurrent misses of one key are collapsed: the
 /// first caller builds the response, the others wait for it instead of building it again (counted as
@@ -61,9 +62,13 @@ public sealed class ResponseCache
         }
     }
 
+    /// <summary>The largest answer kept: an eighth of the cache (8 MB of the default 64), so one huge picture can
+    /// neither push out the many small answers that make the hits nor sit in memory after it was sent.</summary>
+    public long MaxEntryBytes => _maxBytes / 8;
+
     private void Add(Entry entry)
     {
-        if (entry.Size > _maxBytes) return;
+        if (entry.Size > MaxEntryBytes) return;
         lock (_lock)
         {
             if (_map.ContainsKey(entry.Key)) return;
