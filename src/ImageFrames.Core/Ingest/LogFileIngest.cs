@@ -110,7 +110,8 @@ internal sealed class LogFileIngest(FrameStore store, FramesOptions options, Ing
             return Result(IngestStatus.Rejected, conflict);
         }
         var normalization = spool.Normalization(options.Normalize, options.ClipPercent());
-        var metadata = Metadata(spool, normalization);
+        // Written on another thread while the write connection opens: the serializer's first use costs about 0.1 s.
+        var metadata = Task.Run(() => Metadata(spool, normalization));
         spool.Rewind();
         IngestWriter? writer = null;
         var filling = Task.FromResult(false);
@@ -131,7 +132,7 @@ internal sealed class LogFileIngest(FrameStore store, FramesOptions options, Ing
                 (ready, next) = (next, ready);
             }
             if (spool.Curves.Count > 0) writer.WriteCurves(spool.Curves.Count, spool.ReadCurvesByDepth);
-            var content = new DatasetContent(sourceName, bytes, sha, spool.SourceWidth, spool.Width, "area", spool.Rows, 0, spool.DepthMin, spool.DepthMax, metadata);
+            var content = new DatasetContent(sourceName, bytes, sha, spool.SourceWidth, spool.Width, "area", spool.Rows, 0, spool.DepthMin, spool.DepthMax, await metadata.ConfigureAwait(false));
             return writer.Publish(content, DateTimeOffset.UtcNow, sameSourceOnly) switch
             {
                 PublishOutcome.Published => Result(IngestStatus.Succeeded, null),
