@@ -16,6 +16,9 @@ public sealed class WindowStatistics
 
     public long Pixels { get; private set; }
 
+    /// <summary>How many of the counted pixels hold each grey.</summary>
+    public ReadOnlySpan<long> GreyCounts => _greys;
+
     /// <summary>Counts the greys of some rows of the window.</summary>
     public void Add(ReadOnlySpan<byte> pixels)
     {

@@ -107,13 +107,12 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
     {
         var map = StaticMaps.GetOrAdd((dataset.Id, dataset.Version), _ =>
         {
-            var counts = new long[256];
+            var greys = new WindowStatistics();
             using (var frames = store.StreamFrames(dataset.Id, DepthRange.All))
                 if (frames is not null)
-                    foreach (var page in frames.Pages())
-                        foreach (var grey in page.Pixels) counts[grey]++;
+                    foreach (var page in frames.Pages()) greys.Add(page.Pixels);
             var equalized = new byte[256];
-            GreyEqualization.Map(counts, DatasetValues.Of(dataset)?.AbsentGrey, equalized);
+            GreyEqualization.Map(greys.GreyCounts, DatasetValues.Of(dataset)?.AbsentGrey, equalized);
             if (StaticMaps.Count > 256) StaticMaps.Clear(); // versions come and go; a bound, not an eviction policy
             return equalized;
         });
@@ -153,7 +152,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         {
             var table = options.TableFor(dataset, map!.Table(rescale));
             if (normalize == PictureNormalization.Static) table = StaticEqualization(dataset, table);
-            var maxRows = (int)Math.Min(int.MaxValue, options.MaxImagePixels / dataset.Width);
+            var maxRows = MaxRows(dataset);
             if (format == ImageFormat.Png && height is null && normalize != PictureNormalization.Dynamic)
             {
                 // The common picture streams from the database into the PNG encoder a page at a time: memory is
@@ -191,11 +190,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
 
             ApiResponse? Refusal(int rows, DatasetInfo version)
             {
-                if (rows > maxRows)
-                    return ApiResponse.Problem(400, "Depth window too large",
-                        $"the window holds {rows:N0} rows × {version.Width} px = {(long)rows * version.Width:N0} pixels, above the budget of " +
-                        $"{options.MaxImagePixels:N0} (FRAMES_MAX_IMAGE_PIXELS); narrow depth_min..depth_max to at most {maxRows:N0} rows",
-                        ("parameter", "depth_min"), ("rows", rows), ("max_rows", maxRows));
+                if (rows > maxRows) return OverBudget(rows, version);
                 if (height is null && rows > formatLimit)
                     return ApiResponse.Problem(400, "Depth window too tall for the format",
                         $"the window holds {rows:N0} rows, but a {format.ToString().ToUpperInvariant()} picture is at most {formatLimit} pixels tall; " +
@@ -316,15 +311,11 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         {
             var version = frames.Dataset;
             var values = valuesText == "true" ? DatasetValues.Of(version) : null;
-            var maxRows = (int)Math.Min(int.MaxValue, options.MaxImagePixels / version.Width);
             if (valuesText == "true" && values is null)
                 return ApiResponse.BadParameter("values", $"dataset '{version.Id}' holds greys only (it came from a CSV); omit 'values' for its uint8 greys");
             if (frames.Total == 0)
                 return EmptyWindow(version, range);
-            if (frames.Total > maxRows)
-                return ApiResponse.Problem(400, "Depth window too large",
-                    $"the window holds {frames.Total:N0} rows × {version.Width} px, above the budget of {options.MaxImagePixels:N0} pixels (FRAMES_MAX_IMAGE_PIXELS); " +
-                    $"narrow depth_min..depth_max to at most {maxRows:N0} rows", ("parameter", "depth_min"), ("rows", frames.Total), ("max_rows", maxRows));
+            if (frames.Total > MaxRows(version)) return OverBudget(frames.Total, version);
             var extension = format == ArrayFormat.Npz ? "npz" : "npy";
             keep = true;
             return new ApiResponse(200, "application/octet-stream", [], new Dictionary<string, string>
@@ -509,6 +500,15 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
 
     private static ApiResponse InvalidDataset(string id) =>
         ApiResponse.BadParameter("dataset", $"'{QueryReader.Clip(id)}' is not a dataset id: expected 1-64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit");
+
+    /// <summary>Rows of <paramref name="version"/> a picture or an array may hold: FRAMES_MAX_IMAGE_PIXELS over its width.</summary>
+    private int MaxRows(DatasetInfo version) => (int)Math.Min(int.MaxValue, options.MaxImagePixels / version.Width);
+
+    private ApiResponse OverBudget(int rows, DatasetInfo version) =>
+        ApiResponse.Problem(400, "Depth window too large",
+            $"the window holds {rows:N0} rows × {version.Width} px = {(long)rows * version.Width:N0} pixels, above the budget of " +
+            $"{options.MaxImagePixels:N0} (FRAMES_MAX_IMAGE_PIXELS); narrow depth_min..depth_max to at most {MaxRows(version):N0} rows",
+            ("parameter", "depth_min"), ("rows", rows), ("max_rows", MaxRows(version)));
 
     private static ApiResponse EmptyWindow(DatasetInfo version, DepthRange range) =>
         ApiResponse.Problem(404, "No frames in window",
