@@ -16,6 +16,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 // Usage: dotnet run -c Release --project bench/FramesBench -- [--rows 5460,100000,1000000] [--iterations 300]
 //        dotnet run -c Release --project bench/FramesBench -- cold-start [--runs 5]   (see ColdStart.cs)
 //        dotnet run -c Release --project bench/FramesBench -- dlis [--frames 250000]  (DLIS ingest through the CLI)
+//        dotnet run -c Release --project bench/FramesBench -- serve [--seconds 3]     (through HTTP; see ServeBench.cs)
 // With FRAMES_POSTGRES set, every stage runs against that PostgreSQL database instead of SQLite files (one
 // dataset per run, named like the file it would have been; replaced on each run).
 if (args.FirstOrDefault() == "micro")
@@ -27,6 +28,16 @@ if (args.FirstOrDefault() == "cold-start")
 {
     var runs = int.Parse(args.SkipWhile(a => a != "--runs").Skip(1).FirstOrDefault() ?? "5", CultureInfo.InvariantCulture);
     await ImageFrames.Bench.ColdStart.RunAsync(runs);
+    return;
+}
+if (args.FirstOrDefault() == "serve")
+{
+    await ImageFrames.Bench.ServeBench.RunAsync(args);
+    return;
+}
+if (args.FirstOrDefault() == "serve-host")
+{
+    await ImageFrames.Bench.ServeBench.HostAsync(args[1]);
     return;
 }
 if (args.FirstOrDefault() == "dlis")

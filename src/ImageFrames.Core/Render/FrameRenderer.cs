@@ -48,24 +48,39 @@ public static class FrameRenderer
             : Draw(window.Pixels, window.Width, window.Count, table, format);
     }
 
-    /// <summary>A window of any size as a PNG, streamed from the store into the encoder a chunk at a time, with
-    /// the depths of its first and last rows. The window must hold at least one row.</summary>
-    public static (byte[] Png, double FirstDepth, double LastDepth) RenderPng(FrameStream frames, Rgb24[] table)
+    /// <summary>A window of any size as a PNG, read from the store into the encoder a chunk at a time. The window
+    /// must hold at least one row.</summary>
+    public static byte[] RenderPng(FrameStream frames, Rgb24[] table)
     {
         using var png = new MemoryStream(frames.Total * frames.Dataset.Width / 2 + 4096);
-        double? first = null;
-        var last = 0.0;
-        using (var writer = new PalettePng(png, frames.Dataset.Width, frames.Total, table))
+        foreach (var _ in EncodePages(frames, table, png)) { }
+        return png.ToArray();
+    }
+
+    /// <summary>The same PNG written to <paramref name="output"/> as it is encoded: each chunk of rows read, encoded
+    /// and sent before the next is read, so memory is one chunk and its compressed bytes, and a slow reader slows
+    /// the reading down instead of making the answer pile up.</summary>
+    public static async Task WritePngAsync(FrameStream frames, Rgb24[] table, Stream output, CancellationToken ct)
+    {
+        var spill = new SpillStream();
+        foreach (var _ in EncodePages(frames, table, spill)) await spill.DrainAsync(output, ct).ConfigureAwait(false);
+        await spill.DrainAsync(output, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Encodes the window page by page, yielding after each page's bytes were written; the last step
+    /// ends the picture.</summary>
+    private static IEnumerable<int> EncodePages(FrameStream frames, Rgb24[] table, Stream output)
+    {
+        if (frames.Total == 0) throw new ArgumentException("the window has no rows", nameof(frames));
+        using var writer = new PalettePng(output, frames.Dataset.Width, frames.Total, table);
+        var rows = 0;
+        foreach (var page in frames.Pages())
         {
-            foreach (var page in frames.Pages())
-            {
-                first ??= page.Depths[0];
-                last = page.Depths[^1];
-                writer.WriteRows(page.Pixels);
-            }
-            writer.Finish();
+            writer.WriteRows(page.Pixels);
+            rows += page.Count;
+            yield return rows;
         }
-        return (png.ToArray(), first ?? throw new ArgumentException("the window has no rows", nameof(frames)), last);
+        writer.Finish();
     }
 
     private static byte[] Draw(ReadOnlySpan<byte> greys, int width, int rows, Rgb24[] table, ImageFormat format)

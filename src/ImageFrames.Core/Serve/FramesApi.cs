@@ -147,7 +147,8 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
 
         // The dynamic window's default: what image-log software uses, 0.6 m or 2 ft.
         var halfWindow = (dynamicWindow ?? (DatasetValues.Of(dataset)?.DepthUnit == "ft" ? 2 : 0.6)) / 2;
-        var key = $"image|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{mapText}|{rescale}|{format}|{height}|{normalize}|{halfWindow:R}";
+        string KeyOf(long version) => $"image|{dataset.Id}|{version}|{range.Min:R}|{range.Max:R}|{mapText}|{rescale}|{format}|{height}|{normalize}|{halfWindow:R}";
+        var key = KeyOf(dataset.Version);
         return cache.GetOrAdd(dataset.Id, key, () => renders.Run(() =>
         {
             var table = options.TableFor(dataset, map!.Table(rescale));
@@ -155,13 +156,31 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             var maxRows = MaxRows(dataset);
             if (format == ImageFormat.Png && height is null && normalize != PictureNormalization.Dynamic)
             {
-                // The common picture streams from the database into the PNG encoder a page at a time: memory is
-                // the compressed output, whatever the window.
-                using var frames = store.StreamFrames(dataset.Id, range);
+                // The common picture goes from the database into the PNG encoder a chunk of rows at a time. One the
+                // cache could not keep is written to the response as it is encoded — not here, holding a render
+                // slot and the whole answer, but while it is sent, from this snapshot; a smaller one is drawn whole
+                // and cached.
+                var frames = store.StreamFrames(dataset.Id, range);
                 if (frames is null) return UnknownDataset(dataset.Id);
-                if (Refusal(frames.Total, frames.Dataset) is { } refused) return refused;
-                var (png, first, last) = FrameRenderer.RenderPng(frames, table);
-                return Picture(png, first, last, frames.Total);
+                var streamed = false;
+                try
+                {
+                    if (Refusal(frames.Total, frames.Dataset) is { } refused) return refused;
+                    var (first, last) = frames.DepthBounds();
+                    if ((long)frames.Total * (frames.Dataset.Width + 1) <= cache.MaxEntryBytes)
+                        return Picture(FrameRenderer.RenderPng(frames, table), first, last, frames.Total);
+                    streamed = true;
+                    return Picture([], first, last, frames.Total) with
+                    {
+                        ETag = ETagFor(KeyOf(frames.Dataset.Version)),
+                        BodyWriter = (output, ct) => FrameRenderer.WritePngAsync(frames, table, output, ct),
+                        Owned = frames,
+                    };
+                }
+                finally
+                {
+                    if (!streamed) frames.Dispose();
+                }
             }
             if (height is { } h)
             {

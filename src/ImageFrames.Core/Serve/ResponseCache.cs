@@ -11,7 +11,8 @@ public sealed record CacheStats(long Hits, long Misses, double HitRate, int Entr
 /// version, so a new version can never be answered from an old entry; entries of a dataset that changed in
 /// this process are dropped at once to free their memory. Concurrent misses of one key are collapsed: the
 /// first caller builds the response, the others wait for it instead of building it again (counted as
-/// <c>collapsed</c>), so a burst of identical requests costs one render.
+/// <c>collapsed</c>), so a burst of identical requests costs one render. Streamed answers (a body writer) are
+/// neither kept nor shared.
 /// </summary>
 public sealed class ResponseCache
 {
@@ -46,8 +47,12 @@ public sealed class ResponseCache
         var flight = _inFlight.GetOrAdd(key, mine);
         if (!ReferenceEquals(flight, mine))
         {
+            // A streamed answer is written from its request's own snapshot and released once sent: it cannot be
+            // handed to a second request, which builds its own.
+            var shared = flight.Value;
+            if (shared.BodyWriter is not null) return create();
             Interlocked.Increment(ref _collapsed);
-            return flight.Value;
+            return shared;
         }
         Interlocked.Increment(ref _misses);
         try

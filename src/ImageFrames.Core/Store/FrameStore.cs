@@ -454,6 +454,16 @@ public abstract class FrameStore : IDisposable
         return new CurveWindow(location.Dataset, total, curves, depths, values);
     }
 
+    /// <summary>The depth of one level-0 row of a version (its chunk's depths only).</summary>
+    internal double DepthOfRow(DbConnection connection, DbTransaction tx, long version, int row)
+    {
+        var first = FirstChunkRow(row);
+        using var command = connection.Command("SELECT depths FROM chunks WHERE version = @v AND level = 0 AND first_row = @first", tx)
+            .With("@v", version).With("@first", first);
+        var depths = command.ExecuteScalar() as byte[] ?? throw new InvalidOperationException($"version {version} has no chunk at row {first}");
+        return Chunks.Depths(depths)[row - first];
+    }
+
     /// <summary>The chunk bounds a read of rows <c>[from, to)</c> starts from: chunks start at multiples of <see cref="Chunks.Rows"/>.</summary>
     internal static int FirstChunkRow(int from) => from / Chunks.Rows * Chunks.Rows;
 

@@ -96,6 +96,14 @@ public sealed class FrameStream : IDisposable
     public DatasetInfo Dataset { get; }
     public int Total => _end - _start;
 
+    /// <summary>The depths of the window's first and last rows, from the depths of the one or two chunks holding
+    /// them (no pixels read): what a streamed answer's headers say before its body. The window must hold a row.</summary>
+    public (double First, double Last) DepthBounds()
+    {
+        if (Total == 0) throw new InvalidOperationException("the window has no rows");
+        return (_store.DepthOfRow(_connection, _tx, Dataset.Version, _start), _store.DepthOfRow(_connection, _tx, Dataset.Version, _end - 1));
+    }
+
     public IEnumerable<FrameWindow> Pages()
     {
         if (Total == 0) yield break;
