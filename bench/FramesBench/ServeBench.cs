@@ -78,42 +78,58 @@ public static class ServeBench
             ["cache/stats"] = (f, r) => f.CacheStats(r),
         };
         foreach (var (route, function) in routes)
-            app.MapGet("/api/" + route, (HttpContext c, HttpFunctions f) =>
-                function(f, c.Request).ExecuteResultAsync(new ActionContext(c, new RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor())));
+            app.MapGet("/api/" + route, (HttpContext c, HttpFunctions f) => Send(c, function(f, c.Request)));
+        // Not the app's: a fixed body of n bytes sent the same way — the floor for an answer of that size.
+        app.MapGet("/bench/bytes", (HttpContext c, int n) => Send(c, new ApiResult(new Serve.ApiResponse(200, "application/octet-stream", new byte[n]) { ETag = $"\"{n}\"" })));
         await app.StartAsync();
         Console.WriteLine("listening");
         await Console.In.ReadToEndAsync();
         await app.StopAsync();
     }
 
+    private static Task Send(HttpContext context, IActionResult result) =>
+        result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
+
     private static async Task ThroughputAsync(Server server, double seconds, int rounds)
     {
         var window = $"dataset=bench&depth_min={(90001 + 5000) / 10.0:R}&depth_max={(90001 + 5099) / 10.0:R}";
-        var routes = new (string Name, string Path)[]
-        {
-            ("floor: /api/cache/stats", "cache/stats"),
-            ("100-row JSON window (cache hit)", "frames?" + window),
-            ("100-row PNG window (cache hit)", "frames/image?" + window),
-        };
         using var client = Client(server, ThroughputClients);
+        var routes = new List<(string Name, string Path)>
+        {
+            ("floor: /api/cache/stats", "api/cache/stats"),
+            ("100-row JSON window (cache hit)", "api/frames?" + window),
+            ("100-row PNG window (cache hit)", "api/frames/image?" + window),
+        };
+        // Each window's body as fixed bytes: what sending that many bytes costs by itself.
+        var fixedBodyOf = new Dictionary<string, string>();
+        foreach (var (name, path) in routes.ToList().Skip(1))
+        {
+            fixedBodyOf[name] = $"fixed body of the {name.Split(' ')[1]} window's size";
+            routes.Add((fixedBodyOf[name], $"bench/bytes?n={(await client.GetByteArrayAsync(path)).Length}"));
+        }
         var rates = routes.ToDictionary(r => r.Name, _ => new List<(double Rate, double ServerMicroseconds, long Bytes)>());
         // Warm-up: tiered JIT recompiles the hot paths only after they have run a while (the floor's rate tripled
         // over its first three rounds without this).
-        foreach (var (_, path) in routes) await RateAsync(server, client, path, 2);
+        for (var warm = 0; warm < 2; warm++)
+            foreach (var (_, path) in routes) await RateAsync(server, client, path, 2);
         for (var round = 0; round < rounds; round++)
             foreach (var (name, path) in routes)
                 rates[name].Add(await RateAsync(server, client, path, seconds));
-        Console.WriteLine($"| route ({ThroughputClients} keep-alive clients, {rounds} interleaved rounds of {seconds:F0} s) | body bytes | requests/s per round | share of the floor's | server CPU µs per request |");
-        Console.WriteLine("|---|---:|---|---|---|");
+        Console.WriteLine($"| route ({ThroughputClients} keep-alive clients, {rounds} interleaved rounds of {seconds:F0} s) | body bytes | requests/s per round | share of the floor's | share of its fixed body's | server CPU µs per request |");
+        Console.WriteLine("|---|---:|---|---|---|---|");
         var floor = rates[routes[0].Name];
         foreach (var (name, _) in routes)
         {
             var r = rates[name];
+            var sameSize = fixedBodyOf.TryGetValue(name, out var fixedName) ? rates[fixedName] : null;
             Console.WriteLine($"| {name} | {r[0].Bytes:N0} | {string.Join(", ", r.Select(x => x.Rate.ToString("N0", CultureInfo.InvariantCulture)))} | " +
-                              $"{string.Join(", ", r.Select((x, i) => (x.Rate / floor[i].Rate).ToString("P0", CultureInfo.InvariantCulture)))} | " +
+                              $"{Shares(r, floor)} | {(sameSize is null ? "" : Shares(r, sameSize))} | " +
                               $"{string.Join(", ", r.Select(x => x.ServerMicroseconds.ToString("F0", CultureInfo.InvariantCulture)))} |");
         }
     }
+
+    private static string Shares(List<(double Rate, double, long)> rates, List<(double Rate, double, long)> of) =>
+        string.Join(", ", rates.Select((x, i) => (x.Rate / of[i].Rate).ToString("P0", CultureInfo.InvariantCulture)));
 
     /// <summary>Requests per second over <paramref name="seconds"/>, the server's CPU time per request, and the body's size.</summary>
     private static async Task<(double Rate, double ServerMicroseconds, long Bytes)> RateAsync(Server server, HttpClient client, string path, double seconds)
@@ -123,12 +139,15 @@ public static class ServeBench
         long bytes = 0;
         var counts = await Task.WhenAll(Enumerable.Range(0, ThroughputClients).Select(async _ =>
         {
-            var count = 0;
+            var (count, buffer) = (0, new byte[64 << 10]);
             while (clock.Elapsed.TotalSeconds < seconds)
             {
-                using var response = await client.GetAsync(path);
+                using var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
                 response.EnsureSuccessStatusCode();
-                bytes = (await response.Content.ReadAsByteArrayAsync()).Length;
+                await using var body = await response.Content.ReadAsStreamAsync();
+                var read = 0L;
+                for (int n; (n = await body.ReadAsync(buffer)) > 0;) read += n;
+                bytes = read;
                 count++;
             }
             return count;
@@ -146,7 +165,7 @@ public static class ServeBench
         var results = await Task.WhenAll(Enumerable.Range(0, SlowClients).Select(async i =>
         {
             var first = 90001 + i * 100;
-            var path = $"frames/image?dataset=bench&depth_min={first / 10.0:R}&depth_max={(first + PictureRows - 1) / 10.0:R}&colormap=viridis";
+            var path = $"api/frames/image?dataset=bench&depth_min={first / 10.0:R}&depth_max={(first + PictureRows - 1) / 10.0:R}&colormap=viridis";
             using var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
             var firstByte = clock.Elapsed;
             await using var body = await response.Content.ReadAsStreamAsync();
@@ -172,7 +191,7 @@ public static class ServeBench
 
     private static HttpClient Client(Server server, int connections) =>
         new(new SocketsHttpHandler { MaxConnectionsPerServer = connections, AutomaticDecompression = DecompressionMethods.None })
-        { BaseAddress = new Uri(server.Url + "api/"), Timeout = TimeSpan.FromMinutes(5) };
+        { BaseAddress = new Uri(server.Url), Timeout = TimeSpan.FromMinutes(5) };
 
     private static async Task IngestSampleAsync(string folder, string database)
     {

@@ -61,15 +61,28 @@ public sealed class SqliteFrameStore : FrameStore
     private readonly Lock _watchGate = new();
     private SqliteConnection? _watch;
     private SqliteCommand? _dataVersion;
+    private WalIndexHeader? _walIndex;
     private long _watchEpoch;
 
     /// <summary>
-    /// <c>PRAGMA data_version</c> on a connection of its own that never writes: it changes whenever any other
-    /// connection — of this process or another — has committed, and reading it touches only the WAL index in shared
-    /// memory (microseconds, no disk). Each (re)opened watch starts a new epoch, so a stamp never repeats.
+    /// Changes whenever any connection — of this process or another — has committed. Read from the WAL index header
+    /// in shared memory (<see cref="WalIndexHeader"/>: a hash of it, a fraction of a microsecond, no lock, no
+    /// statement) while a connection of its own keeps that file alive; when the header is being rewritten, or
+    /// cannot be mapped, from <c>PRAGMA data_version</c> on that connection (a read transaction's file locks, about
+    /// 6 µs, one caller at a time: what every cache hit paid before). The two kinds of stamp never collide (a bit
+    /// apart), and each (re)opened watch starts a new epoch, so a stamp never repeats.
     /// </summary>
     public override long ChangeStamp()
     {
+        try
+        {
+            if (Volatile.Read(ref _walIndex) is { } header && header.TryRead(out var hash))
+                return (long)(hash >> 2) | HeaderStamp;
+        }
+        catch (ObjectDisposedException)
+        {
+            // the watch was closed meanwhile: ask SQLite
+        }
         lock (_watchGate)
         {
             try
@@ -83,7 +96,9 @@ public sealed class SqliteFrameStore : FrameStore
                     _dataVersion.CommandText = "PRAGMA data_version";
                     _watchEpoch++;
                 }
-                return (_watchEpoch << 40) + (long)_dataVersion!.ExecuteScalar()!;
+                var stamp = (_watchEpoch << 40) + (long)_dataVersion!.ExecuteScalar()!;
+                _walIndex ??= WalIndexHeader.Open(DatabasePath); // the watch has read the database: its WAL index exists
+                return stamp;
             }
             catch (SqliteException)
             {
@@ -93,8 +108,14 @@ public sealed class SqliteFrameStore : FrameStore
         }
     }
 
+    /// <summary>Marks stamps hashed from the WAL index header (data_version stamps stay below it).</summary>
+    private const long HeaderStamp = 1L << 62;
+
     private void CloseWatch()
     {
+        var header = _walIndex;
+        _walIndex = null;
+        header?.Dispose();
         _dataVersion?.Dispose();
         _watch?.Dispose();
         (_dataVersion, _watch) = (null, null);
