@@ -9,7 +9,14 @@ namespace ImageFrames.Render;
 /// </summary>
 public static class CurvesJson
 {
-    public static ApiResponse Write(CurveWindow window, DatasetValues? values) => ApiResponse.Json(json =>
+    /// <summary>The answer, whole or <paramref name="streamed"/> (see <see cref="ApiResponse.JsonInSteps"/>).</summary>
+    public static ApiResponse Answer(CurveWindow window, DatasetValues? values, bool streamed) =>
+        ApiResponse.JsonInSteps(json => Steps(json, window, values), streamed);
+
+    /// <summary>The most bytes the answer can take: 25 characters a number (the longest round-trip double and a comma).</summary>
+    public static long WorstCaseBytes(CurveWindow window) => 1024 + (long)window.Depths.Length * (window.Curves + 1) * 25 + window.Curves * 512;
+
+    private static IEnumerable<int> Steps(System.Text.Json.Utf8JsonWriter json, CurveWindow window, DatasetValues? values)
     {
         var curves = values?.Curves ?? [];
         json.WriteStartObject();
@@ -18,7 +25,11 @@ public static class CurvesJson
         if (values is not null) json.WriteString("depth_unit", values.DepthUnit);
         json.WriteNumber("count", window.Depths.Length);
         json.WriteStartArray("depths");
-        foreach (var depth in window.Depths) json.WriteNumberValue(depth);
+        for (var r = 0; r < window.Depths.Length; r++)
+        {
+            json.WriteNumberValue(window.Depths[r]);
+            if (r % RowsAStep == RowsAStep - 1) yield return r;
+        }
         json.WriteEndArray();
         json.WriteStartArray("curves");
         for (var c = 0; c < window.Curves; c++)
@@ -33,11 +44,15 @@ public static class CurvesJson
                 var v = window.Value(r, c);
                 if (double.IsNaN(v)) json.WriteNullValue();
                 else json.WriteNumberValue(v);
+                if (r % RowsAStep == RowsAStep - 1) yield return r;
             }
             json.WriteEndArray();
             json.WriteEndObject();
         }
         json.WriteEndArray();
         json.WriteEndObject();
-    });
+    }
+
+    /// <summary>Numbers written between two chances to send (a few KB).</summary>
+    private const int RowsAStep = 256;
 }

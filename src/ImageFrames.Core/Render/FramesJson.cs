@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using ImageFrames.Serve;
 using ImageFrames.Store;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -14,18 +15,38 @@ public static class FramesJson
 
     public static byte[] Write(FrameWindow window, Page page)
     {
-        // Sized for the worst case (every grey 3 digits + comma, long depths) so the buffer never regrows.
-        var buffer = new ArrayBufferWriter<byte>(512 + window.Count * (window.Width * (window.Dataset.Metadata is null ? 4 : 30) + 64));
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(WorstCaseBytes(window, page), Array.MaxLength));
         using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteStartArray("frames");
-            WriteFrames(json, window, page.Table);
-            json.WriteEndArray();
-            WriteMetadata(json, window.Dataset, page, window.Count, window.Total);
-            json.WriteEndObject();
-        }
+            foreach (var _ in Steps(json, window, page)) { }
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The answer, whole, or written to the response as it is produced when it may be bigger than
+    /// <paramref name="maxBuffered"/> bytes (a page of a value dataset, or with row pictures).</summary>
+    public static ApiResponse Answer(FrameWindow window, Page page, long maxBuffered) =>
+        WorstCaseBytes(window, page) > maxBuffered
+            ? ApiResponse.JsonInSteps(json => Steps(json, window, page), streamed: true)
+            : new ApiResponse(200, "application/json", Write(window, page));
+
+    /// <summary>The most bytes a page can take: every grey 3 digits and a comma (a value 25 characters), long depths,
+    /// and with a colour map each row's PNG in base64 (its palette alone is 768 bytes).</summary>
+    public static long WorstCaseBytes(FrameWindow window, Page page) =>
+        512 + (long)window.Count * (window.Width * (window.Dataset.Metadata is null ? 4 : 30) + 64 + (page.Table is null ? 0 : 1200 + window.Width * 2));
+
+    /// <summary>The envelope, a row at a time: yields after each frame.</summary>
+    private static IEnumerable<int> Steps(Utf8JsonWriter json, FrameWindow window, Page page)
+    {
+        json.WriteStartObject();
+        json.WriteStartArray("frames");
+        var (values, text) = RowText(window);
+        for (var i = 0; i < window.Count; i++)
+        {
+            WriteFrame(json, window, i, page.Table, values, text);
+            yield return i;
+        }
+        json.WriteEndArray();
+        WriteMetadata(json, window.Dataset, page, window.Count, window.Total);
+        json.WriteEndObject();
     }
 
     /// <summary>The same envelope written to a stream page by page, for windows of any size (the CLI's
@@ -49,29 +70,38 @@ public static class FramesJson
 
     private static void WriteFrames(Utf8JsonWriter json, FrameWindow window, Rgb24[]? table)
     {
+        var (values, text) = RowText(window);
+        for (var i = 0; i < window.Count; i++) WriteFrame(json, window, i, table, values, text);
+    }
+
+    /// <summary>The window's values (null for greys only) and a buffer for one row's text: "[" + up to "255," (or a
+    /// value's 25 characters) per pixel + "]".</summary>
+    private static (DatasetValues? Values, byte[] Text) RowText(FrameWindow window)
+    {
         var values = DatasetValues.Of(window.Dataset);
-        var text = new byte[2 + window.Width * (values is null ? 4 : 26)]; // "[" + up to "255," (or a value's 25 characters) per pixel + "]"
-        for (var i = 0; i < window.Count; i++)
+        return (values, new byte[2 + window.Width * (values is null ? 4 : 26)]);
+    }
+
+    private static void WriteFrame(Utf8JsonWriter json, FrameWindow window, int i, Rgb24[]? table, DatasetValues? values, byte[] text)
+    {
+        json.WriteStartObject();
+        json.WritePropertyName("depth");
+        WriteDepth(json, window.Depths[i]);
+        json.WritePropertyName("pixels");
+        WritePixels(json, window.Row(i), text, GreyText);
+        if (values is not null)
         {
-            json.WriteStartObject();
-            json.WritePropertyName("depth");
-            WriteDepth(json, window.Depths[i]);
-            json.WritePropertyName("pixels");
-            WritePixels(json, window.Row(i), text, GreyText);
-            if (values is not null)
-            {
-                // Each pixel's physical value (what its grey stands for), null where the sample is absent.
-                json.WritePropertyName("values");
-                WritePixels(json, window.Row(i), text, values.ValueText);
-            }
-            if (table is not null)
-            {
-                json.WriteNumber("width", window.Width);
-                json.WriteNumber("height", 1);
-                json.WriteBase64String("image_png_base64", FrameRenderer.RenderRow(window.Row(i), table));
-            }
-            json.WriteEndObject();
+            // Each pixel's physical value (what its grey stands for), null where the sample is absent.
+            json.WritePropertyName("values");
+            WritePixels(json, window.Row(i), text, values.ValueText);
         }
+        if (table is not null)
+        {
+            json.WriteNumber("width", window.Width);
+            json.WriteNumber("height", 1);
+            json.WriteBase64String("image_png_base64", FrameRenderer.RenderRow(window.Row(i), table));
+        }
+        json.WriteEndObject();
     }
 
     private static void WriteMetadata(Utf8JsonWriter json, DatasetInfo dataset, Page page, int count, int total)

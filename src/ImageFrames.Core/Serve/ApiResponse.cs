@@ -27,6 +27,26 @@ public sealed record ApiResponse(int Status, string ContentType, byte[] Body, IR
         return new ApiResponse(status, "application/json", buffer.WrittenSpan.ToArray());
     }
 
+    /// <summary>JSON written in steps (<paramref name="write"/> yields between pieces, e.g. rows): whole into the body,
+    /// or — <paramref name="streamed"/>, for answers too big to cache — to the response as it is produced, sent each
+    /// time 64 KB are pending.</summary>
+    public static ApiResponse JsonInSteps(Func<Utf8JsonWriter, IEnumerable<int>> write, bool streamed)
+    {
+        if (!streamed) return Json(json => { foreach (var _ in write(json)) { } });
+        return new ApiResponse(200, "application/json", [])
+        {
+            BodyWriter = async (output, ct) =>
+            {
+                await using var json = new Utf8JsonWriter(output);
+                foreach (var _ in write(json))
+                    if (json.BytesPending >= StreamedFlushBytes) await json.FlushAsync(ct).ConfigureAwait(false);
+                await json.FlushAsync(ct).ConfigureAwait(false);
+            },
+        };
+    }
+
+    private const int StreamedFlushBytes = 64 << 10;
+
     public static ApiResponse Json<T>(T value, int status = 200) =>
         new(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(value, Api.JsonOptions));
 

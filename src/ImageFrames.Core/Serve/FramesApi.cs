@@ -88,8 +88,8 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             var response = cache.GetOrAdd(dataset.Id, key, () =>
             {
                 if (store.ReadLocated(location, limit, offset) is not { } window) return VersionGone;
-                var body = FramesJson.Write(window, new FramesJson.Page(range, limit, offset, map?.Name, map is null ? null : options.TableFor(dataset, map.Table(rescale))));
-                return new ApiResponse(200, "application/json", body) { ETag = ETagFor(key) };
+                var page = new FramesJson.Page(range, limit, offset, map?.Name, map is null ? null : options.TableFor(dataset, map.Table(rescale)));
+                return FramesJson.Answer(window, page, cache.MaxEntryBytes) with { ETag = ETagFor(key) };
             });
             if (!ReferenceEquals(response, VersionGone)) return response;
             if (attempt == 3) return ApiResponse.Problem(503, "Dataset changing", $"dataset '{dataset.Id}' was replaced three times while being read; retry") with
@@ -372,7 +372,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             return ApiResponse.Problem(400, "Depth window too large",
                 $"the window holds {window.Total:N0} rows of curves, above the {MaxCurveRows:N0} one answer holds; narrow depth_min..depth_max",
                 ("parameter", "depth_min"), ("rows", window.Total), ("max_rows", MaxCurveRows));
-        return CurvesJson.Write(window, DatasetValues.Of(window.Dataset)) with
+        return CurvesJson.Answer(window, DatasetValues.Of(window.Dataset), streamed: CurvesJson.WorstCaseBytes(window) > cache.MaxEntryBytes) with
             { ETag = ETagFor($"curves|{window.Dataset.Id}|{window.Dataset.Version}|{range.Min:R}|{range.Max:R}") };
     }
 
