@@ -281,7 +281,7 @@ public sealed class HttpRoutesTests : IAsyncLifetime
     {
         using var tiny = new HttpHarness(o => o.CacheMaxBytes = 40_000);
         await tiny.Db.IngestFileAsync(TestPaths.SampleCsv);
-        for (var i = 0; i < 20; i++) await tiny.GetAsync((f, q) => f.GetFrames(q), $"limit=5&offset={i * 5}");
+        for (var i = 0; i < 20; i++) await tiny.GetAsync((f, q) => f.GetFrames(q), $"limit=3&offset={i * 3}");
         var stats = tiny.Cache.Stats();
         Assert.True(stats.Bytes <= 40_000, $"{stats.Bytes} bytes cached");
         Assert.True(stats.Evictions > 0);

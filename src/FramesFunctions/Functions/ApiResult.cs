@@ -1,5 +1,6 @@
 using ImageFrames.Serve;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 
@@ -32,6 +33,10 @@ public sealed class ApiResult(ApiResponse response) : IActionResult
         // Routes that know their version (frames, images, dataset) set the ETag; any other successful GET
         // (health, lists, stats) gets one from its body, so every GET can be revalidated.
         var etag = response.ETag ?? (HttpMethods.IsGet(request.Method) && response.Status == StatusCodes.Status200OK ? BodyTag(response.Body) : null);
+        // A gzip form is another representation: its own tag, and caches told the answer depends on Accept-Encoding.
+        var gzipped = response.Gzipped is not null && AcceptsGzip(request) ? response.Gzipped.Value : null;
+        if (response.Gzipped is not null) headers.Vary = HeaderNames.AcceptEncoding;
+        if (gzipped is not null && etag is not null) etag = etag[..^1] + "-gzip\"";
         if (etag is not null)
         {
             headers[HeaderNames.ETag] = etag;
@@ -49,9 +54,15 @@ public sealed class ApiResult(ApiResponse response) : IActionResult
             await write(http.Response.Body, http.RequestAborted);
             return;
         }
-        http.Response.ContentLength = response.Body.Length;
-        await http.Response.Body.WriteAsync(response.Body, http.RequestAborted);
+        if (gzipped is not null) headers.ContentEncoding = "gzip";
+        var body = gzipped ?? response.Body;
+        http.Response.ContentLength = body.Length;
+        await http.Response.Body.WriteAsync(body, http.RequestAborted);
     }
+
+    /// <summary>Whether the request's Accept-Encoding allows gzip (or anything: <c>*</c>) with a quality above zero.</summary>
+    public static bool AcceptsGzip(HttpRequest request) =>
+        request.GetTypedHeaders().AcceptEncoding.Any(e => e.Value is { } v && (v.Equals("gzip", StringComparison.OrdinalIgnoreCase) || v == "*") && (e.Quality ?? 1) > 0);
 
     private static string BodyTag(byte[] body) =>
         $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body).AsSpan(0, 12))}\"";

@@ -28,7 +28,7 @@ public static class Docs
         ["swagger-ui.css"] = ("text/css; charset=utf-8", new(() => SwaggerUi("swagger-ui.css"))),
         ["swagger-ui-bundle.js"] = ("text/javascript; charset=utf-8", new(() => SwaggerUi("swagger-ui-bundle.js"))),
         ["swagger-ui-standalone-preset.js"] = ("text/javascript; charset=utf-8", new(() => SwaggerUi("swagger-ui-standalone-preset.js"))),
-        ["initializer.js"] = ("text/javascript; charset=utf-8", new(() => Gzip(Resource("docs-initializer.js")))),
+        ["initializer.js"] = ("text/javascript; charset=utf-8", new(() => ApiResponse.Gzip(Resource("docs-initializer.js")))),
     };
 
     /// <summary>One of the page's assets, gzip-encoded when <paramref name="acceptsGzip"/>; 404 for anything else.</summary>
@@ -63,13 +63,6 @@ public static class Docs
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
-    }
-
-    private static byte[] Gzip(byte[] bytes)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Optimal)) gzip.Write(bytes);
-        return output.ToArray();
     }
 
     private static byte[] Gunzip(byte[] gzipped)

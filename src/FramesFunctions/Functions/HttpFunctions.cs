@@ -69,8 +69,7 @@ public sealed class HttpFunctions(FramesApi api, FramesMetrics metrics, ILogger<
 
     [Function("DocsAsset")]
     public IActionResult DocsAsset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs/{asset}")] HttpRequest req, string asset) =>
-        Guard.Run(metrics, logger, req, () => Docs.Asset(asset,
-            req.GetTypedHeaders().AcceptEncoding.Any(e => e.Value is { } v && (v.Equals("gzip", StringComparison.OrdinalIgnoreCase) || v == "*") && (e.Quality ?? 1) > 0)));
+        Guard.Run(metrics, logger, req, () => Docs.Asset(asset, ApiResult.AcceptsGzip(req)));
 }
 
 /// <summary>Admin routes: a Functions key (AuthorizationLevel.Function) and the X-Admin-Token header.</summary>

@@ -20,6 +20,17 @@ public sealed record ApiResponse(int Status, string ContentType, byte[] Body, IR
     /// <summary>What a streamed answer reads from (a snapshot of the store), released once it is sent or dropped.</summary>
     public IDisposable? Owned { get; init; }
 
+    /// <summary>The body gzip-compressed, made on first use and then kept: set on cached JSON answers and sent to
+    /// clients that accept gzip (a frames window's digits compress about 3×).</summary>
+    public Lazy<byte[]>? Gzipped { get; init; }
+
+    public static byte[] Gzip(ReadOnlySpan<byte> bytes)
+    {
+        using var output = new MemoryStream(bytes.Length / 2 + 64);
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Optimal)) gzip.Write(bytes);
+        return output.ToArray();
+    }
+
     public static ApiResponse Json(Action<Utf8JsonWriter> write, int status = 200)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);

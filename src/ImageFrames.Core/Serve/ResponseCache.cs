@@ -58,7 +58,11 @@ public sealed class ResponseCache
         try
         {
             var response = mine.Value;
-            if (response.Status == 200 && response.BodyWriter is null) Add(new Entry(key, datasetId, response, response.Body.Length + key.Length * 2 + 256));
+            if (response.Status != 200 || response.BodyWriter is not null) return response;
+            // JSON is kept with a gzip form made on its first use (counted as half the body, about what it takes).
+            var gzippable = response.ContentType == "application/json" && response.Body.Length >= MinGzipBytes;
+            if (gzippable) response = response with { Gzipped = new Lazy<byte[]>(() => ApiResponse.Gzip(response.Body)) };
+            Add(new Entry(key, datasetId, response, response.Body.Length * (gzippable ? 3L : 2L) / 2 + key.Length * 2 + 256));
             return response;
         }
         finally
@@ -66,6 +70,9 @@ public sealed class ResponseCache
             _inFlight.TryRemove(KeyValuePair.Create(key, mine));
         }
     }
+
+    /// <summary>Smaller answers are sent as they are: gzip's framing would eat what it saves.</summary>
+    private const int MinGzipBytes = 1024;
 
     /// <summary>The largest answer kept: an eighth of the cache (8 MB of the default 64), so one huge picture can
     /// neither push out the many small answers that make the hits nor sit in memory after it was sent.</summary>
