@@ -95,15 +95,24 @@ public sealed class StaticNormalization
     /// <summary>Greys for one row of values (NaN = absent).</summary>
     public void Apply(ReadOnlySpan<float> values, Span<byte> greys)
     {
+        greys = greys[..values.Length];
+        if (Kind == NormalizationKind.Equalize)
+        {
+            // The common kind gets a loop of its own: it runs once per sample of the file.
+            var greyOfKey = _greyOfKey!;
+            for (var i = 0; i < values.Length; i++)
+            {
+                var v = values[i];
+                greys[i] = float.IsNaN(v) ? (byte)0 : greyOfKey[ValueHistogram.Key(v)];
+            }
+            return;
+        }
         for (var i = 0; i < values.Length; i++)
         {
             var v = values[i];
-            greys[i] = float.IsNaN(v) ? (byte)0 : Kind switch
-            {
-                NormalizationKind.Equalize => _greyOfKey![ValueHistogram.Key(v)],
-                NormalizationKind.Linear => (byte)Math.Clamp(1 + (int)Math.Round((v - _min) * _scale), 1, 255),
-                _ => (byte)Math.Clamp((int)Math.Round(v), 0, 255),
-            };
+            greys[i] = float.IsNaN(v) ? (byte)0 : Kind == NormalizationKind.Linear
+                ? (byte)Math.Clamp(1 + (int)Math.Round((v - _min) * _scale), 1, 255)
+                : (byte)Math.Clamp((int)Math.Round(v), 0, 255);
         }
     }
 }

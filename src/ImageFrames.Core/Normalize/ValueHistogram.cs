@@ -54,6 +54,9 @@ public sealed class ValueHistogram
         return Max;
     }
 
+    // Inlined into the per-sample loops (Add, and StaticNormalization.Apply): left to the JIT, it was called,
+    // and its first calls ran unoptimised (3 % of a 200 MB DLIS ingest's CPU, by perf).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int Key(float value)
     {
         var bits = BitConverter.SingleToUInt32Bits(value);
