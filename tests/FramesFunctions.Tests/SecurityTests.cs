@@ -56,9 +56,22 @@ public sealed class SecurityTests
         await Post(token, Csv.Of(2, ("1", 1)));
         await Post(token, "depth,a\n1,x\n");
         await Post(token + "-wrong", "x");
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(db.Options.DatabasePath);
-        Directory.CreateDirectory(db.Options.DatabasePath); // the database cannot be opened: the failure path logs the request
+        // The database cannot be opened: the failure path logs the request. An ended ingest's checkpoint runs on a
+        // thread of its own and may open (so create) the file again just after it is deleted: retry until it stays.
+        for (var attempt = 1; ; attempt++)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Delete(db.Options.DatabasePath);
+            try
+            {
+                Directory.CreateDirectory(db.Options.DatabasePath);
+                break;
+            }
+            catch (IOException) when (attempt < 50)
+            {
+                await Task.Delay(100);
+            }
+        }
         await Post(token, Csv.Of(2, ("1", 2)));
 
         Assert.Contains(logs.Messages, m => m.Contains("logged")); // the ingest lines were captured

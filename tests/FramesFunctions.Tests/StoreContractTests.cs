@@ -114,6 +114,22 @@ public sealed class StoreContractTests(PostgresFixture server)
         Assert.Equal(3000L, Convert.ToInt64(db.Scalar($"SELECT sum(row_count) FROM chunks WHERE level = {Store.Chunks.CurveLevel}")));
     }
 
+    /// <summary>A streamed window's headers are written before its rows are read: its first and last depths come from
+    /// the chunks holding them, whether the window starts, ends or lies within a chunk or spans several.</summary>
+    [Theory, MemberData(nameof(Stores))]
+    public async Task AStreamedWindowKnowsItsFirstAndLastDepthBeforeItsRowsAreRead(string store)
+    {
+        using var db = await OpenAsync(store);
+        var csv = Csv.Header(150) + "\n" + string.Join("\n", Enumerable.Range(0, 3000).Select(i => Csv.Row((i * 0.5).ToString(System.Globalization.CultureInfo.InvariantCulture), Enumerable.Repeat(i % 256, 150)))) + "\n";
+        await db.IngestTextAsync(csv);
+        foreach (var (min, max) in new (double?, double?)[] { (null, null), (0, 511.5), (512, 1023.5), (100.2, 100.7), (511.5, 512), (1000, null), (null, 0) })
+        {
+            using var frames = db.Store.StreamFrames("test", new DepthRange(min, max))!;
+            var depths = frames.Pages().SelectMany(p => p.Depths.ToArray()).ToList();
+            Assert.Equal((depths[0], depths[^1]), frames.DepthBounds());
+        }
+    }
+
     [Theory, MemberData(nameof(Stores))]
     public async Task TheSameFileDeliveredConcurrentlyIsStoredOnce(string store)
     {
