@@ -157,6 +157,27 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("--values: dataset 'log' holds greys only", bad.Err);
     }
 
+    /// <summary>`frames render --normalize` draws the pixels the picture route draws for the same window and options.</summary>
+    [Theory]
+    [InlineData("static", null)]
+    [InlineData("dynamic", null)]
+    [InlineData("dynamic", "3")]
+    public async Task RenderNormalizesAsThePictureRouteDoes(string normalize, string? window)
+    {
+        Assert.Equal(0, (await Run("ingest", TestPaths.SampleCsv)).Exit);
+        var (png, plain) = (Path.Combine(_db.Folder, "normalized.png"), Path.Combine(_db.Folder, "plain.png"));
+        string[] common = ["render", "img", "--depth-min", "9100", "--depth-max", "9150", "--colormap", "viridis"];
+        Assert.Equal(0, (await Run([.. common, "--normalize", normalize, .. window is null ? Array.Empty<string>() : ["--window", window], "--out", png])).Exit);
+        Assert.Equal(0, (await Run([.. common, "--out", plain])).Exit);
+
+        var api = new Serve.FramesApi(_db.Store, _db.Ingest, new Serve.ResponseCache(_db.Options, _db.Store), new Serve.RenderGate(), _db.Options);
+        var answer = api.FramesImage(new Microsoft.AspNetCore.Http.QueryCollection(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(
+            $"dataset=img&depth_min=9100&depth_max=9150&colormap=viridis&normalize={normalize}" + (window is null ? "" : $"&window={window}"))));
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(answer.Body, File.ReadAllBytes(png));
+        Assert.NotEqual(File.ReadAllBytes(plain), File.ReadAllBytes(png));
+    }
+
     /// <summary>One typo or bad value per verb: exit 2, and the message names what was wrong.</summary>
     [Theory]
     [InlineData("--depthmin", "render", "img", "--depthmin", "9100", "--out", "w.png")]
@@ -174,6 +195,10 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--colormap", "render", "img", "--colormap", "rainbow", "--out", "w.png")]
     [InlineData("--rescale", "render", "img", "--rescale", "200,100", "--out", "w.png")]
     [InlineData("--out", "render", "img")]
+    [InlineData("--normalize", "render", "img", "--normalize", "sideways", "--out", "w.png")]
+    [InlineData("--normalize", "render", "img", "--normalize", "static", "--out", "w.json")]
+    [InlineData("--window", "render", "img", "--window", "2", "--out", "w.png")]
+    [InlineData("--window", "render", "img", "--normalize", "dynamic", "--window", "0", "--out", "w.png")]
     [InlineData("--colormaps", "gallery", "img", "--colormaps", "viridis,nope", "--out", "g.png")]
     [InlineData("--depth-max", "gallery", "img", "--colormaps", "viridis", "--depth-max", "NaN", "--out", "g.png")]
     [InlineData("url", "probe", "http://[::1")]

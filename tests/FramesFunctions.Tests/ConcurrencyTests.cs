@@ -19,7 +19,7 @@ public sealed class ConcurrencyTests : IDisposable
 
     /// <summary>A second process (a new store on the same file) while a writer holds SQLite's write lock.</summary>
     [Fact]
-    public async Task AFreshProcessReadsWithinASecondWhileTheWriteLockIsHeld()
+    public async Task AFreshProcessReadsWithoutWaitingForTheWriteLock()
     {
         await _db.IngestTextAsync(Csv.Of(4, ("1", 1)), "old");
         using var blocker = new SqliteConnection($"Data Source={_db.Options.DatabasePath};Pooling=False");
@@ -29,7 +29,9 @@ public sealed class ConcurrencyTests : IDisposable
         var fresh = new SqliteFrameStore(new FramesOptions { DatabasePath = _db.Options.DatabasePath, BusyTimeoutSeconds = 30 });
         var clock = Stopwatch.StartNew();
         var datasets = await Task.Run(fresh.ListDatasets).WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the first read took {clock.Elapsed.TotalSeconds:F1} s");
+        // Blocked, it would wait out the 30 s busy timeout; 10 s leaves room for a loaded machine (a fresh-clone CI
+        // run took 1.0 s here while the suite started its servers).
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the first read took {clock.Elapsed.TotalSeconds:F1} s");
         Assert.Equal("old", Assert.Single(datasets).Id);
     }
 

@@ -22,15 +22,31 @@ public static class RenderVerbs
     {
         var w = Window("FILE.png for a picture, FILE.json for frames JSON");
         var colormap = CliOptions.ColorMapOption("--colormap", "colour map name (see GET /api/colormaps), NAME_r reversed, or VALUE:RRGGBB,… stops (default: grayscale)");
-        var command = new Command("render", "Write an inclusive depth window as a PNG or as frames JSON.") { w.Dataset, w.Min, w.Max, colormap, w.Rescale, w.Out };
+        var normalize = new Option<PictureNormalization>("--normalize")
+        {
+            Description = "PNG: re-spread the greys first — static (equalised over the whole dataset) or dynamic (each depth over the rows within --window of it), as GET /api/frames/image does",
+            DefaultValueFactory = _ => PictureNormalization.None,
+        };
+        var dynamicWindow = CliOptions.Depth("--window", $"the depth window of --normalize dynamic, in the dataset's depth unit (above 0, at most {PictureNormalizer.MaxWindow}; default 0.6 m or 2 ft)");
+        var command = new Command("render", "Write an inclusive depth window as a PNG or as frames JSON.") { w.Dataset, w.Min, w.Max, colormap, w.Rescale, normalize, dynamicWindow, w.Out };
         command.SetAction(parsed =>
         {
             var output = parsed.GetValue(w.Out)!;
             var chosen = parsed.GetValue(colormap);
             var rescale = parsed.GetValue(w.Rescale);
-            if (output.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return WriteJson(cli, parsed, w, output, chosen, rescale);
+            var (normalization, windowDepth) = (parsed.GetValue(normalize), parsed.GetValue(dynamicWindow));
+            if (windowDepth is not null && normalization != PictureNormalization.Dynamic) throw new UsageException("--window is the depth window of --normalize dynamic; add --normalize dynamic or omit it");
+            if (windowDepth is <= 0 or > PictureNormalizer.MaxWindow) throw new UsageException($"--window {windowDepth}: give a depth span above 0 and at most {PictureNormalizer.MaxWindow}");
+            if (output.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+                return normalization == PictureNormalization.None ? WriteJson(cli, parsed, w, output, chosen, rescale)
+                    : throw new UsageException("--normalize draws pictures: give --out FILE.png");
             var (window, _) = ReadWindow(cli, parsed, w);
-            Write(output, FrameRenderer.Render(window, cli.Get<FramesOptions>().TableFor(window.Dataset, (chosen ?? ColorMaps.Named["grayscale"]).Table(rescale)), ImageFormat.Png));
+            var normalizer = new PictureNormalizer(cli.Get<FrameStore>());
+            var table = cli.Get<FramesOptions>().TableFor(window.Dataset, (chosen ?? ColorMaps.Named["grayscale"]).Table(rescale));
+            if (normalization == PictureNormalization.Static) table = normalizer.Static(window.Dataset, table);
+            if (normalization == PictureNormalization.Dynamic)
+                window = normalizer.Dynamic(window, 0, PictureNormalizer.HalfWindow(window.Dataset, windowDepth), (int)Math.Min(int.MaxValue, cli.Get<FramesOptions>().MaxImagePixels / window.Width * 4));
+            Write(output, FrameRenderer.Render(window, table, ImageFormat.Png));
             cli.Console.Out.WriteLine($"wrote {output}: {window.Count:N0} frames of dataset '{window.Dataset.Id}' ({window.Width} px wide)");
             return CommandLine.Ok;
         });

@@ -18,6 +18,7 @@ namespace ImageFrames.Serve;
 public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCache cache, RenderGate renders, FramesOptions options, BlobServiceClient? blobs = null)
 {
     private readonly VisibleVersions _versions = new(store);
+    private readonly PictureNormalizer _normalizer = new(store);
 
     public const int DefaultLimit = 100, MaxLimit = 1000, MaxOffset = 100_000_000, MaxHeight = 20_000;
 
@@ -97,30 +98,6 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         }
     }
 
-    public const double MaxNormalizeWindow = 10_000;
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Id, long Version), byte[]> StaticMaps = new();
-
-    /// <summary>normalize=static: <paramref name="table"/> behind the dataset version's own equalisation (its greys
-    /// counted once, over every row, then remembered).</summary>
-    private SixLabors.ImageSharp.PixelFormats.Rgb24[] StaticEqualization(DatasetInfo dataset, SixLabors.ImageSharp.PixelFormats.Rgb24[] table)
-    {
-        var map = StaticMaps.GetOrAdd((dataset.Id, dataset.Version), _ =>
-        {
-            var greys = new WindowStatistics();
-            using (var frames = store.StreamFrames(dataset.Id, DepthRange.All))
-                if (frames is not null)
-                    foreach (var page in frames.Pages()) greys.Add(page.Pixels);
-            var equalized = new byte[256];
-            GreyEqualization.Map(greys.GreyCounts, DatasetValues.Of(dataset)?.AbsentGrey, equalized);
-            if (StaticMaps.Count > 256) StaticMaps.Clear(); // versions come and go; a bound, not an eviction policy
-            return equalized;
-        });
-        var composed = new SixLabors.ImageSharp.PixelFormats.Rgb24[256];
-        for (var g = 0; g < 256; g++) composed[g] = table[map[g]];
-        return composed;
-    }
-
     /// <summary>Marks a read of a version that was replaced meanwhile (never cached: not a 200).</summary>
     private static readonly ApiResponse VersionGone = new(409, "application/json", []);
 
@@ -137,7 +114,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         var windowText = q.String("window");
         var dynamicWindow = q.Double("window");
         if (windowText is not null && normalize != PictureNormalization.Dynamic) q.Reject("window", "'window' is the depth window of normalize=dynamic; add normalize=dynamic or omit it");
-        else if (dynamicWindow is <= 0 or > MaxNormalizeWindow) q.Reject("window", $"'window' must be a depth span above 0 and at most {MaxNormalizeWindow} (in the dataset's depth unit), got {dynamicWindow:R}");
+        else if (dynamicWindow is <= 0 or > PictureNormalizer.MaxWindow) q.Reject("window", $"'window' must be a depth span above 0 and at most {PictureNormalizer.MaxWindow} (in the dataset's depth unit), got {dynamicWindow:R}");
         var height = q.String("height") is null ? (int?)null : q.Int("height", 0, 1, MaxHeight);
         var formatLimit = FrameRenderer.MaxHeight(format);
         if (height > formatLimit)
@@ -145,14 +122,13 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
         if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
 
-        // The dynamic window's default: what image-log software uses, 0.6 m or 2 ft.
-        var halfWindow = (dynamicWindow ?? (DatasetValues.Of(dataset)?.DepthUnit == "ft" ? 2 : 0.6)) / 2;
+        var halfWindow = PictureNormalizer.HalfWindow(dataset, dynamicWindow);
         string KeyOf(long version) => $"image|{dataset.Id}|{version}|{range.Min:R}|{range.Max:R}|{mapText}|{rescale}|{format}|{height}|{normalize}|{halfWindow:R}";
         var key = KeyOf(dataset.Version);
         return cache.GetOrAdd(dataset.Id, key, () => renders.Run(() =>
         {
             var table = options.TableFor(dataset, map!.Table(rescale));
-            if (normalize == PictureNormalization.Static) table = StaticEqualization(dataset, table);
+            if (normalize == PictureNormalization.Static) table = _normalizer.Static(dataset, table);
             var maxRows = MaxRows(dataset);
             if (format == ImageFormat.Png && height is null && normalize != PictureNormalization.Dynamic)
             {
@@ -195,17 +171,8 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             return Refusal(window.Total, window.Dataset)
                    ?? Picture(FrameRenderer.Render(Normalized(window, 0), table, format), window.Depths[0], window.Depths[^1], window.Count);
 
-            // normalize=dynamic: each row equalised over the rows of its level within half the window of its depth —
-            // rows of the dataset, not of this request, so neighbouring tiles join without seams.
-            FrameWindow Normalized(FrameWindow shown, int level)
-            {
-                if (normalize != PictureNormalization.Dynamic || shown.Count == 0) return shown;
-                var context = store.ReadLevel(shown.Dataset, level, new DepthRange(shown.Depths[0] - halfWindow, shown.Depths[^1] + halfWindow), maxRows * 4);
-                var first = context.Depths.IndexOf(shown.Depths[0]);
-                if (first < 0 || first + shown.Count > context.Count) (context, first) = (shown, 0); // purged meanwhile, or too tall a context
-                var pixels = GreyEqualization.Dynamic(context.Depths, context.Pixels, shown.Width, first, shown.Count, halfWindow, DatasetValues.Of(shown.Dataset)?.AbsentGrey);
-                return new FrameWindow(shown.Dataset, shown.Total, shown.Depths.ToArray(), pixels, shown.Count);
-            }
+            FrameWindow Normalized(FrameWindow shown, int level) =>
+                normalize == PictureNormalization.Dynamic ? _normalizer.Dynamic(shown, level, halfWindow, maxRows * 4) : shown;
 
             ApiResponse? Refusal(int rows, DatasetInfo version)
             {
