@@ -9,12 +9,13 @@ namespace ImageFrames.Render;
 /// </summary>
 public static class CurvesJson
 {
-    /// <summary>The answer, whole or <paramref name="streamed"/> (see <see cref="ApiResponse.JsonInSteps"/>).</summary>
-    public static ApiResponse Answer(CurveWindow window, DatasetValues? values, bool streamed) =>
-        ApiResponse.JsonInSteps(json => Steps(json, window, values), streamed);
+    /// <summary>The answer, whole, or written to the response as it is produced when it may be bigger than
+    /// <paramref name="maxBuffered"/> bytes (see <see cref="ApiResponse.JsonInSteps"/>).</summary>
+    public static ApiResponse Answer(CurveWindow window, DatasetValues? values, long maxBuffered) =>
+        ApiResponse.JsonInSteps(json => Steps(json, window, values), streamed: WorstCaseBytes(window) > maxBuffered);
 
     /// <summary>The most bytes the answer can take: 25 characters a number (the longest round-trip double and a comma).</summary>
-    public static long WorstCaseBytes(CurveWindow window) => 1024 + (long)window.Depths.Length * (window.Curves + 1) * 25 + window.Curves * 512;
+    private static long WorstCaseBytes(CurveWindow window) => 1024 + (long)window.Depths.Length * (window.Curves + 1) * 25 + window.Curves * 512;
 
     private static IEnumerable<int> Steps(System.Text.Json.Utf8JsonWriter json, CurveWindow window, DatasetValues? values)
     {

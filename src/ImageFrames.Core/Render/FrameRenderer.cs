@@ -48,13 +48,18 @@ public static class FrameRenderer
             : Draw(window.Pixels, window.Width, window.Count, table, format);
     }
 
-    /// <summary>A window of any size as a PNG, read from the store into the encoder a chunk at a time. The window
-    /// must hold at least one row.</summary>
-    public static byte[] RenderPng(FrameStream frames, Rgb24[] table)
+    /// <summary>A window of any size as a PNG, read from the store into the encoder a chunk at a time, with the
+    /// depths of its first and last rows. The window must hold at least one row.</summary>
+    public static (byte[] Png, double FirstDepth, double LastDepth) RenderPng(FrameStream frames, Rgb24[] table)
     {
         using var png = new MemoryStream(frames.Total * frames.Dataset.Width / 2 + 4096);
-        foreach (var _ in EncodePages(frames, table, png)) { }
-        return png.ToArray();
+        var (first, last) = (double.NaN, double.NaN);
+        foreach (var page in EncodePages(frames, table, png))
+        {
+            if (double.IsNaN(first)) first = page.Depths[0];
+            last = page.Depths[^1];
+        }
+        return (png.ToArray(), first, last);
     }
 
     /// <summary>The same PNG written to <paramref name="output"/> as it is encoded: each chunk of rows read, encoded
@@ -67,18 +72,16 @@ public static class FrameRenderer
         await spill.DrainAsync(output, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Encodes the window page by page, yielding after each page's bytes were written; the last step
-    /// ends the picture.</summary>
-    private static IEnumerable<int> EncodePages(FrameStream frames, Rgb24[] table, Stream output)
+    /// <summary>Encodes the window page by page, yielding each page once its bytes were written; the last step ends
+    /// the picture.</summary>
+    private static IEnumerable<FrameWindow> EncodePages(FrameStream frames, Rgb24[] table, Stream output)
     {
         if (frames.Total == 0) throw new ArgumentException("the window has no rows", nameof(frames));
         using var writer = new PalettePng(output, frames.Dataset.Width, frames.Total, table);
-        var rows = 0;
         foreach (var page in frames.Pages())
         {
             writer.WriteRows(page.Pixels);
-            rows += page.Count;
-            yield return rows;
+            yield return page;
         }
         writer.Finish();
     }

@@ -30,7 +30,7 @@ public static class FramesJson
 
     /// <summary>The most bytes a page can take: every grey 3 digits and a comma (a value 25 characters), long depths,
     /// and with a colour map each row's PNG in base64 (its palette alone is 768 bytes).</summary>
-    public static long WorstCaseBytes(FrameWindow window, Page page) =>
+    private static long WorstCaseBytes(FrameWindow window, Page page) =>
         512 + (long)window.Count * (window.Width * (window.Dataset.Metadata is null ? 4 : 30) + 64 + (page.Table is null ? 0 : 1200 + window.Width * 2));
 
     /// <summary>The envelope, a row at a time: yields after each frame.</summary>

@@ -136,27 +136,23 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
                 // cache could not keep is written to the response as it is encoded — not here, holding a render
                 // slot and the whole answer, but while it is sent, from this snapshot; a smaller one is drawn whole
                 // and cached.
-                var frames = store.StreamFrames(dataset.Id, range);
-                if (frames is null) return UnknownDataset(dataset.Id);
-                var streamed = false;
-                try
+                return AnswerFrom(dataset.Id, range, frames =>
                 {
                     if (Refusal(frames.Total, frames.Dataset) is { } refused) return refused;
-                    var (first, last) = frames.DepthBounds();
                     if ((long)frames.Total * (frames.Dataset.Width + 1) <= cache.MaxEntryBytes)
-                        return Picture(FrameRenderer.RenderPng(frames, table), first, last, frames.Total);
-                    streamed = true;
-                    return Picture([], first, last, frames.Total) with
+                    {
+                        var (png, first, last) = FrameRenderer.RenderPng(frames, table);
+                        return Picture(png, first, last, frames.Total);
+                    }
+                    // Headers precede the body: the bounds come from the depths of the chunks holding them.
+                    var (firstDepth, lastDepth) = frames.DepthBounds();
+                    return Picture([], firstDepth, lastDepth, frames.Total) with
                     {
                         ETag = ETagFor(KeyOf(frames.Dataset.Version)),
                         BodyWriter = (output, ct) => FrameRenderer.WritePngAsync(frames, table, output, ct),
                         Owned = frames,
                     };
-                }
-                finally
-                {
-                    if (!streamed) frames.Dispose();
-                }
+                });
             }
             if (height is { } h)
             {
@@ -290,10 +286,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         var format = q.Enum("format", ArrayFormat.Npy);
         if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
         if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
-        var frames = store.StreamFrames(dataset.Id, range);
-        if (frames is null) return UnknownDataset(dataset.Id);
-        var keep = false;
-        try
+        return AnswerFrom(dataset.Id, range, frames =>
         {
             var version = frames.Dataset;
             var values = valuesText == "true" ? DatasetValues.Of(version) : null;
@@ -303,7 +296,6 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
                 return EmptyWindow(version, range);
             if (frames.Total > MaxRows(version)) return OverBudget(frames.Total, version);
             var extension = format == ArrayFormat.Npz ? "npz" : "npy";
-            keep = true;
             return new ApiResponse(200, "application/octet-stream", [], new Dictionary<string, string>
             {
                 ["Content-Disposition"] = $"attachment; filename=\"{version.Id}.{extension}\"",
@@ -314,10 +306,22 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
                 BodyWriter = (output, ct) => NumpyArrays.WriteAsync(output, frames, values, format == ArrayFormat.Npz, ct),
                 Owned = frames,
             };
+        });
+    }
+
+    /// <summary>The answer <paramref name="answer"/> makes from a snapshot of a dataset's window (404 for an unknown
+    /// dataset); the snapshot is released here unless the answer owns it — a body written as it is sent.</summary>
+    private ApiResponse AnswerFrom(string datasetId, DepthRange range, Func<FrameStream, ApiResponse> answer)
+    {
+        if (store.StreamFrames(datasetId, range) is not { } frames) return UnknownDataset(datasetId);
+        ApiResponse? response = null;
+        try
+        {
+            return response = answer(frames);
         }
         finally
         {
-            if (!keep) frames.Dispose();
+            if (!ReferenceEquals(response?.Owned, frames)) frames.Dispose();
         }
     }
 
@@ -339,7 +343,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             return ApiResponse.Problem(400, "Depth window too large",
                 $"the window holds {window.Total:N0} rows of curves, above the {MaxCurveRows:N0} one answer holds; narrow depth_min..depth_max",
                 ("parameter", "depth_min"), ("rows", window.Total), ("max_rows", MaxCurveRows));
-        return CurvesJson.Answer(window, DatasetValues.Of(window.Dataset), streamed: CurvesJson.WorstCaseBytes(window) > cache.MaxEntryBytes) with
+        return CurvesJson.Answer(window, DatasetValues.Of(window.Dataset), cache.MaxEntryBytes) with
             { ETag = ETagFor($"curves|{window.Dataset.Id}|{window.Dataset.Version}|{range.Min:R}|{range.Max:R}") };
     }
 
