@@ -59,10 +59,11 @@ public sealed class ResponseCache
         {
             var response = mine.Value;
             if (response.Status != 200 || response.BodyWriter is not null) return response;
-            // JSON is kept with a gzip form made on its first use (counted as half the body, about what it takes).
+            // JSON is kept with a gzip form made on its first use, counted as half the body (about what it takes).
             var gzippable = response.ContentType == "application/json" && response.Body.Length >= MinGzipBytes;
             if (gzippable) response = response with { Gzipped = new Lazy<byte[]>(() => ApiResponse.Gzip(response.Body)) };
-            Add(new Entry(key, datasetId, response, response.Body.Length * (gzippable ? 3L : 2L) / 2 + key.Length * 2 + 256));
+            var bodies = response.Body.Length + (gzippable ? response.Body.Length / 2 : 0);
+            Add(new Entry(key, datasetId, response, bodies + key.Length * 2 + 256));
             return response;
         }
         finally
