@@ -27,7 +27,8 @@ namespace ImageFrames.Bench;
 ///   no store, a 200-byte answer), a 100-row JSON window and a 100-row PNG (cache hits after the first), rounds
 ///   interleaved so every route sees the same machine; each route's rate is given as a share of the floor's.
 /// - Memory: a fresh server; sixteen clients at once each ask for a different uncached picture of the whole pixel
-///   budget (200,000 rows × 150 px, 30 Mpx) and read it slowly; the server's peak resident memory (VmHWM).
+///   budget (200,000 rows × 150 px, 30 Mpx) and read it slowly; the server's peak resident memory (VmHWM). Then
+///   the same with normalize=dynamic (the default window), on another fresh server.
 /// Usage: dotnet run -c Release --project bench/FramesBench -- serve [--seconds 3] [--rounds 3]
 /// </summary>
 public static class ServeBench
@@ -48,9 +49,12 @@ public static class ServeBench
             Console.WriteLine();
             await using (var server = await Server.StartAsync(database))
                 await ThroughputAsync(server, seconds, rounds);
-            Console.WriteLine();
-            await using (var server = await Server.StartAsync(database))
-                await SlowPicturesAsync(server);
+            foreach (var (name, query) in new[] { ("PNG", "&colormap=viridis"), ("dynamically normalised PNG", "&normalize=dynamic") })
+            {
+                Console.WriteLine();
+                await using var server = await Server.StartAsync(database);
+                await SlowPicturesAsync(server, name, query);
+            }
         }
         finally
         {
@@ -158,7 +162,7 @@ public static class ServeBench
     }
 
     /// <summary>Sixteen different uncached 30-Mpx pictures at once, each read 16 KB at a time at about 4 MB/s.</summary>
-    private static async Task SlowPicturesAsync(Server server)
+    private static async Task SlowPicturesAsync(Server server, string name, string query)
     {
         using var client = Client(server, SlowClients);
         var before = server.ResidentBytes();
@@ -166,7 +170,7 @@ public static class ServeBench
         var results = await Task.WhenAll(Enumerable.Range(0, SlowClients).Select(async i =>
         {
             var first = 90001 + i * 100;
-            var path = $"api/frames/image?dataset=bench&depth_min={first / 10.0:R}&depth_max={(first + PictureRows - 1) / 10.0:R}&colormap=viridis";
+            var path = $"api/frames/image?dataset=bench&depth_min={first / 10.0:R}&depth_max={(first + PictureRows - 1) / 10.0:R}{query}";
             using var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
             var firstByte = clock.Elapsed;
             await using var body = await response.Content.ReadAsStreamAsync();
@@ -180,7 +184,7 @@ public static class ServeBench
             return (Status: (int)response.StatusCode, Bytes: bytes, FirstByte: firstByte, Done: clock.Elapsed);
         }));
         var peak = server.PeakResidentBytes();
-        Console.WriteLine($"| {SlowClients} clients at once, each a different uncached {PictureRows:N0}-row PNG ({PictureRows * 150 / 1e6:F0} Mpx), read slowly | value |");
+        Console.WriteLine($"| {SlowClients} clients at once, each a different uncached {PictureRows:N0}-row {name} ({PictureRows * 150 / 1e6:F0} Mpx), read slowly | value |");
         Console.WriteLine("|---|---:|");
         Console.WriteLine($"| server resident before, MB | {before / 1e6:F0} |");
         Console.WriteLine($"| **server peak resident (VmHWM), MB** | **{peak / 1e6:F0}** |");

@@ -40,14 +40,52 @@ public sealed class StreamedPictureTests : IDisposable
         Assert.False(string.IsNullOrEmpty(r.Headers.ETag));
     }
 
-    [Fact]
-    public void PicturesTooBigToCacheAreStreamedAndNotCached()
+    /// <summary>normalize=dynamic: each row equalised over the dataset's rows within half the window of its depth,
+    /// computed here directly from every stored row — streamed (context rows above and below the window, or cut by the
+    /// dataset's own ends) or buffered, the same bytes.</summary>
+    [Theory]
+    [InlineData("depth_min=9100&depth_max=9400&window=2", 1.0)] // streamed, with rows above and below as context
+    [InlineData("depth_max=9400", 0.3)]                         // streamed from the dataset's first row, default window
+    [InlineData("depth_min=9500&window=1.5", 0.75)]             // streamed to the dataset's last row
+    [InlineData("depth_min=9100&depth_max=9400&window=20", 10.0)] // a window of 201 rows held as the rows stream
+    [InlineData("depth_min=9100&depth_max=9120&window=2", 1.0)] // buffered
+    public async Task ADynamicPictureIsEqualisedOverTheStoredRowsAroundEachDepth(string query, double halfWindow)
     {
-        var small = _http.Api.FramesImage(Query("dataset=img&depth_min=9100&depth_max=9120"));
+        var r = await _http.GetAsync((f, q) => f.GetFramesImage(q), "dataset=img&normalize=dynamic&" + query);
+        Assert.Equal(200, r.Status);
+
+        var q = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query);
+        var range = new DepthRange(q.TryGetValue("depth_min", out var min) ? double.Parse(min!, CultureInfo.InvariantCulture) : null,
+                                   q.TryGetValue("depth_max", out var max) ? double.Parse(max!, CultureInfo.InvariantCulture) : null);
+        var all = _http.Db.Store.ReadFrames("img", DepthRange.All, int.MaxValue, 0)!;
+        var shown = Enumerable.Range(0, all.Count).Where(i => all.Depths[i] >= (range.Min ?? double.MinValue) && all.Depths[i] <= (range.Max ?? double.MaxValue)).ToArray();
+        var (width, map) = (all.Width, new byte[256]);
+        var expected = new byte[shown.Length * width];
+        for (var i = 0; i < shown.Length; i++)
+        {
+            var (depth, counts) = (all.Depths[shown[i]], new long[256]);
+            for (var j = 0; j < all.Count; j++)
+                if (all.Depths[j] >= depth - halfWindow && all.Depths[j] <= depth + halfWindow)
+                    foreach (var g in all.Row(j)) counts[g]++;
+            GreyEqualization.Map(counts, null, map);
+            for (var x = 0; x < width; x++) expected[i * width + x] = map[all.Row(shown[i])[x]];
+        }
+        var picture = new FrameWindow(all.Dataset, shown.Length, shown.Select(i => all.Depths[i]).ToArray(), expected, shown.Length);
+        Assert.Equal(FrameRenderer.Render(picture, ColorMaps.Default.Table(null), ImageFormat.Png), r.Body);
+        Assert.Equal(all.Depths[shown[0]].ToString("R", CultureInfo.InvariantCulture), r.Headers["X-Depth-Min"]);
+        Assert.Equal(all.Depths[shown[^1]].ToString("R", CultureInfo.InvariantCulture), r.Headers["X-Depth-Max"]);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("&normalize=dynamic")]
+    public void PicturesTooBigToCacheAreStreamedAndNotCached(string normalize)
+    {
+        var small = _http.Api.FramesImage(Query("dataset=img&depth_min=9100&depth_max=9120" + normalize));
         Assert.Null(small.BodyWriter);
         Assert.NotEmpty(small.Body);
 
-        var streamed = _http.Api.FramesImage(Query("dataset=img&depth_min=9100&depth_max=9400"));
+        var streamed = _http.Api.FramesImage(Query("dataset=img&depth_min=9100&depth_max=9400" + normalize));
         try
         {
             Assert.NotNull(streamed.BodyWriter);
@@ -58,6 +96,23 @@ public sealed class StreamedPictureTests : IDisposable
             streamed.Owned?.Dispose();
         }
         Assert.Equal(1, _http.Cache.Stats().Entries); // the small one
+    }
+
+    /// <summary>A dynamic picture holds one depth window of rows while it streams; a window wider than a cache entry
+    /// (here 401 rows of 150 px, over the 50 KB entry bound) is drawn whole instead, with the same rows.</summary>
+    [Fact]
+    public async Task ADynamicPictureWithAWindowWiderThanACacheEntryIsDrawnWhole()
+    {
+        var narrow = _http.Api.FramesImage(Query("dataset=img&depth_min=9100&depth_max=9400&normalize=dynamic&window=30"));
+        narrow.Owned?.Dispose();
+        Assert.NotNull(narrow.BodyWriter);
+        var wide = _http.Api.FramesImage(Query("dataset=img&depth_min=9100&depth_max=9400&normalize=dynamic&window=40"));
+        Assert.Null(wide.BodyWriter);
+
+        using var unbounded = new HttpHarness();
+        await unbounded.Db.IngestFileAsync(TestPaths.SampleCsv, "img");
+        var streamed = await unbounded.GetAsync((f, q) => f.GetFramesImage(q), "dataset=img&depth_min=9100&depth_max=9400&normalize=dynamic&window=40");
+        Assert.Equal(streamed.Body, wide.Body);
     }
 
     [Fact]

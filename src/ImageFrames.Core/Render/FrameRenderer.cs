@@ -48,13 +48,13 @@ public static class FrameRenderer
             : Draw(window.Pixels, window.Width, window.Count, table, format);
     }
 
-    /// <summary>A window of any size as a PNG, read from the store into the encoder a chunk at a time, with the
-    /// depths of its first and last rows. The window must hold at least one row.</summary>
-    public static (byte[] Png, double FirstDepth, double LastDepth) RenderPng(FrameStream frames, Rgb24[] table)
+    /// <summary>A window of any size as a PNG — its pages (<paramref name="rows"/> rows in all, at least one), read
+    /// from the store into the encoder a chunk at a time — with the depths of its first and last rows.</summary>
+    public static (byte[] Png, double FirstDepth, double LastDepth) RenderPng(IEnumerable<FrameWindow> pages, int width, int rows, Rgb24[] table)
     {
-        using var png = new MemoryStream(frames.Total * frames.Dataset.Width / 2 + 4096);
+        using var png = new MemoryStream(rows * width / 2 + 4096);
         var (first, last) = (double.NaN, double.NaN);
-        foreach (var page in EncodePages(frames, table, png))
+        foreach (var page in EncodePages(pages, width, rows, table, png))
         {
             if (double.IsNaN(first)) first = page.Depths[0];
             last = page.Depths[^1];
@@ -62,23 +62,22 @@ public static class FrameRenderer
         return (png.ToArray(), first, last);
     }
 
-    /// <summary>The same PNG written to <paramref name="output"/> as it is encoded: each chunk of rows read, encoded
-    /// and sent before the next is read, so memory is one chunk and its compressed bytes, and a slow reader slows
-    /// the reading down instead of making the answer pile up.</summary>
-    public static async Task WritePngAsync(FrameStream frames, Rgb24[] table, Stream output, CancellationToken ct)
+    /// <summary>The same PNG written to <paramref name="output"/> as it is encoded: each page read, encoded and sent
+    /// before the next is read, so memory is one page and its compressed bytes, and a slow reader slows the reading
+    /// down instead of making the answer pile up.</summary>
+    public static async Task WritePngAsync(IEnumerable<FrameWindow> pages, int width, int rows, Rgb24[] table, Stream output, CancellationToken ct)
     {
         var spill = new SpillStream();
-        foreach (var _ in EncodePages(frames, table, spill)) await spill.DrainAsync(output, ct).ConfigureAwait(false);
+        foreach (var _ in EncodePages(pages, width, rows, table, spill)) await spill.DrainAsync(output, ct).ConfigureAwait(false);
         await spill.DrainAsync(output, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Encodes the window page by page, yielding each page once its bytes were written; the last step ends
-    /// the picture.</summary>
-    private static IEnumerable<FrameWindow> EncodePages(FrameStream frames, Rgb24[] table, Stream output)
+    /// <summary>Encodes the pages, yielding each once its bytes were written; the last step ends the picture.</summary>
+    private static IEnumerable<FrameWindow> EncodePages(IEnumerable<FrameWindow> pages, int width, int rows, Rgb24[] table, Stream output)
     {
-        if (frames.Total == 0) throw new ArgumentException("the window has no rows", nameof(frames));
-        using var writer = new PalettePng(output, frames.Dataset.Width, frames.Total, table);
-        foreach (var page in frames.Pages())
+        if (rows == 0) throw new ArgumentException("the window has no rows", nameof(rows));
+        using var writer = new PalettePng(output, width, rows, table);
+        foreach (var page in pages)
         {
             writer.WriteRows(page.Pixels);
             yield return page;

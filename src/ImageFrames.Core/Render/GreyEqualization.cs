@@ -1,3 +1,5 @@
+using ImageFrames.Store;
+
 namespace ImageFrames.Render;
 
 /// <summary>How greys are re-spread before the colour map (<c>normalize=</c> on pictures).</summary>
@@ -26,34 +28,112 @@ public static class GreyEqualization
         }
     }
 
+    /// <summary>Rows per page of <see cref="Dynamic"/>'s output: small enough to stay off the large-object heap.</summary>
+    public const int PageRows = 256;
+
     /// <summary>
-    /// Dynamic equalisation of rows <c>[first, first + count)</c> of <paramref name="pixels"/> (rows of
-    /// <paramref name="width"/>, ascending <paramref name="depths"/>): each row mapped by the greys of every row whose
-    /// depth is within <paramref name="halfWindow"/> of its own, counted as a window sliding down the rows.
+    /// Dynamic equalisation as rows flow: <paramref name="context"/> yields a version's rows in ascending depth, of which
+    /// rows <c>[first, first + count)</c> are the picture's and the others are only counted; each picture row is mapped by
+    /// the greys of every context row whose depth is within <paramref name="halfWindow"/> of its own, counted as a
+    /// window sliding down the rows. Only the rows of that window are held, so a picture of any height streams in the
+    /// memory of one window; the picture's rows come back in pages of up to <see cref="PageRows"/>.
     /// </summary>
-    public static byte[] Dynamic(ReadOnlySpan<double> depths, ReadOnlySpan<byte> pixels, int width, int first, int count, double halfWindow, byte? absentGrey)
+    public static IEnumerable<FrameWindow> Dynamic(IEnumerable<FrameWindow> context, DatasetInfo dataset, long first, int count, double halfWindow, byte? absentGrey)
     {
-        var output = new byte[count * width];
-        var counts = new long[256];
-        Span<byte> map = stackalloc byte[256];
-        var (low, high) = (0, 0); // rows [low, high) are counted
-        for (var r = first; r < first + count; r++)
+        var width = dataset.Width;
+        var rows = new RowWindow(context.GetEnumerator(), width);
+        try
         {
-            while (high < depths.Length && depths[high] <= depths[r] + halfWindow)
+            var (counts, map) = (new long[256], new byte[256]);
+            var (low, high) = (0L, 0L); // context rows [low, high) are counted
+            var (depths, pixels, done) = (new double[Math.Min(PageRows, count)], new byte[Math.Min(PageRows, count) * width], 0);
+            for (var r = first; r < first + count; r++)
             {
-                foreach (var g in pixels.Slice(high * width, width)) counts[g]++;
-                high++;
+                if (!rows.Reach(r)) throw new InvalidOperationException($"the context ended before row {r} of the picture");
+                var depth = rows.Depth(r);
+                for (; rows.Reach(high) && rows.Depth(high) <= depth + halfWindow; high++) Count(rows.Row(high), counts, +1);
+                for (; rows.Depth(low) < depth - halfWindow; low++) Count(rows.Row(low), counts, -1);
+                rows.Forget(low);
+                Map(counts, absentGrey, map);
+                Apply(map, rows.Row(r), pixels.AsSpan((int)(r - first) % PageRows * width, width));
+                depths[(int)(r - first) % PageRows] = depth;
+                if (++done % PageRows != 0 && done != count) continue;
+                yield return new FrameWindow(dataset, count, depths, pixels, (done - 1) % PageRows + 1);
+                var next = Math.Min(PageRows, count - done);
+                (depths, pixels) = (new double[next], new byte[next * width]);
             }
-            while (depths[low] < depths[r] - halfWindow)
-            {
-                foreach (var g in pixels.Slice(low * width, width)) counts[g]--;
-                low++;
-            }
-            Map(counts, absentGrey, map);
-            var row = pixels.Slice(r * width, width);
-            var target = output.AsSpan((r - first) * width, width);
-            for (var x = 0; x < width; x++) target[x] = map[row[x]];
         }
-        return output;
+        finally
+        {
+            rows.Dispose();
+        }
+    }
+
+    private static void Apply(byte[] map, ReadOnlySpan<byte> source, Span<byte> target)
+    {
+        for (var x = 0; x < source.Length; x++) target[x] = map[source[x]];
+    }
+
+    private static void Count(ReadOnlySpan<byte> row, long[] counts, int step)
+    {
+        foreach (var g in row) counts[g] += step;
+    }
+
+    /// <summary>The context rows from the lowest still counted to the last read, copied out of their pages into a ring
+    /// that grows to the widest window met; rows are read only when first asked for.</summary>
+    private sealed class RowWindow(IEnumerator<FrameWindow> pages, int width) : IDisposable
+    {
+        private double[] _depths = new double[64];
+        private byte[] _pixels = new byte[64 * width];
+        private int _head, _held; // ring slot of the first row held; rows held
+        private long _first;      // context index of the first row held
+        private FrameWindow? _page;
+        private int _inPage;
+
+        /// <summary>Reads rows until <paramref name="row"/> is held; false when the context ends before it.</summary>
+        public bool Reach(long row)
+        {
+            while (_first + _held <= row)
+            {
+                while (_page is null || _inPage == _page.Count)
+                {
+                    if (!pages.MoveNext()) return false;
+                    (_page, _inPage) = (pages.Current, 0);
+                }
+                if (_held == _depths.Length) Grow();
+                var slot = (_head + _held) % _depths.Length;
+                _depths[slot] = _page.Depths[_inPage];
+                _page.Row(_inPage++).CopyTo(_pixels.AsSpan(slot * width, width));
+                _held++;
+            }
+            return true;
+        }
+
+        public double Depth(long row) => _depths[Slot(row)];
+
+        public ReadOnlySpan<byte> Row(long row) => _pixels.AsSpan(Slot(row) * width, width);
+
+        /// <summary>Lets go of the rows before <paramref name="row"/>.</summary>
+        public void Forget(long row)
+        {
+            var drop = (int)(row - _first);
+            (_head, _held, _first) = ((_head + drop) % _depths.Length, _held - drop, row);
+        }
+
+        private int Slot(long row) => (int)((_head + (row - _first)) % _depths.Length);
+
+        private void Grow()
+        {
+            var (depths, pixels) = (new double[_depths.Length * 2], new byte[_pixels.Length * 2]);
+            for (var i = 0; i < _held; i++)
+            {
+                var slot = (_head + i) % _depths.Length;
+                depths[i] = _depths[slot];
+                _pixels.AsSpan(slot * width, width).CopyTo(pixels.AsSpan(i * width));
+            }
+            (_depths, _pixels, _head) = (depths, pixels, 0);
+        }
+
+        public void Dispose() => pages.Dispose();
     }
 }

@@ -51,7 +51,34 @@ public sealed class PictureNormalizer(FrameStore store)
         var context = store.ReadLevel(shown.Dataset, level, new DepthRange(shown.Depths[0] - halfWindow, shown.Depths[^1] + halfWindow), maxContextRows);
         var first = context.Depths.IndexOf(shown.Depths[0]);
         if (first < 0 || first + shown.Count > context.Count) (context, first) = (shown, 0);
-        var pixels = GreyEqualization.Dynamic(context.Depths, context.Pixels, shown.Width, first, shown.Count, halfWindow, DatasetValues.Of(shown.Dataset)?.AbsentGrey);
+        var pixels = new byte[shown.Count * shown.Width];
+        var at = 0;
+        foreach (var page in GreyEqualization.Dynamic([context], shown.Dataset, first, shown.Count, halfWindow, DatasetValues.Of(shown.Dataset)?.AbsentGrey))
+        {
+            page.Pixels.CopyTo(pixels.AsSpan(at));
+            at += page.Pixels.Length;
+        }
         return new FrameWindow(shown.Dataset, shown.Total, shown.Depths.ToArray(), pixels, shown.Count);
+    }
+
+    /// <summary>Whether a dynamic picture of <paramref name="dataset"/> with this window can stream while holding at most
+    /// <paramref name="maxWindowBytes"/> of the rows around the one it draws (one depth window of them, estimated from
+    /// the version's mean row spacing). A wider window is drawn whole instead, under the render gate.</summary>
+    public static bool Streams(DatasetInfo dataset, double halfWindow, long maxWindowBytes)
+    {
+        var spacing = dataset.RowCount > 1 ? (dataset.DepthMax - dataset.DepthMin) / (dataset.RowCount - 1) : 0;
+        var rows = spacing > 0 ? 2 * halfWindow / spacing + 1 : dataset.RowCount;
+        return rows * dataset.Width <= maxWindowBytes;
+    }
+
+    /// <summary>Dynamic over a streamed window, as its rows are read: the rows within <paramref name="halfWindow"/>
+    /// above and below come from the same snapshot (the window's own rows when those would be more than
+    /// <paramref name="maxContextRows"/>), and only one depth window of rows is held at a time.</summary>
+    public static IEnumerable<FrameWindow> Dynamic(FrameStream frames, double halfWindow, int maxContextRows)
+    {
+        var (top, bottom) = frames.DepthBounds();
+        var (before, after) = frames.RowsAround(new DepthRange(top - halfWindow, bottom + halfWindow));
+        if ((long)before + frames.Total + after > maxContextRows) (before, after) = (0, 0);
+        return GreyEqualization.Dynamic(frames.PagesAround(before, after), frames.Dataset, before, frames.Total, halfWindow, DatasetValues.Of(frames.Dataset)?.AbsentGrey);
     }
 }

@@ -130,18 +130,21 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             var table = options.TableFor(dataset, map!.Table(rescale));
             if (normalize == PictureNormalization.Static) table = _normalizer.Static(dataset, table);
             var maxRows = MaxRows(dataset);
-            if (format == ImageFormat.Png && height is null && normalize != PictureNormalization.Dynamic)
+            if (format == ImageFormat.Png && height is null && (normalize != PictureNormalization.Dynamic || PictureNormalizer.Streams(dataset, halfWindow, cache.MaxEntryBytes)))
             {
-                // The common picture goes from the database into the PNG encoder a chunk of rows at a time. One the
-                // cache could not keep is written to the response as it is encoded — not here, holding a render
-                // slot and the whole answer, but while it is sent, from this snapshot; a smaller one is drawn whole
-                // and cached.
+                // The common picture goes from the database into the PNG encoder a chunk of rows at a time (a dynamic
+                // one through the equaliser, which holds one depth window of rows, no more than a cache entry's bytes,
+                // else it is drawn whole below). One the cache could not keep is
+                // written to the response as it is encoded — not here, holding a render slot and the whole answer,
+                // but while it is sent, from this snapshot; a smaller one is drawn whole and cached.
                 return AnswerFrom(dataset.Id, range, frames =>
                 {
                     if (Refusal(frames.Total, frames.Dataset) is { } refused) return refused;
-                    if ((long)frames.Total * (frames.Dataset.Width + 1) <= cache.MaxEntryBytes)
+                    IEnumerable<FrameWindow> Rows() => normalize == PictureNormalization.Dynamic ? PictureNormalizer.Dynamic(frames, halfWindow, maxRows * 4) : frames.Pages();
+                    var width = frames.Dataset.Width;
+                    if ((long)frames.Total * (width + 1) <= cache.MaxEntryBytes)
                     {
-                        var (png, first, last) = FrameRenderer.RenderPng(frames, table);
+                        var (png, first, last) = FrameRenderer.RenderPng(Rows(), width, frames.Total, table);
                         return Picture(png, first, last, frames.Total);
                     }
                     // Headers precede the body: the bounds come from the depths of the chunks holding them.
@@ -149,7 +152,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
                     return Picture([], firstDepth, lastDepth, frames.Total) with
                     {
                         ETag = ETagFor(KeyOf(frames.Dataset.Version)),
-                        BodyWriter = (output, ct) => FrameRenderer.WritePngAsync(frames, table, output, ct),
+                        BodyWriter = (output, ct) => FrameRenderer.WritePngAsync(Rows(), width, frames.Total, table, output, ct),
                         Owned = frames,
                     };
                 });

@@ -350,7 +350,7 @@ public abstract class FrameStore : IDisposable
     /// <summary>Rows <c>[Start, End)</c> of a level whose depths lie in the range, in one round trip: the level's
     /// row count and the chunk holding each bound (index seeks), then a binary search in each chunk's depths,
     /// whatever the dataset's size.</summary>
-    private static (int Start, int End) Locate(DbConnection connection, DbTransaction? tx, long version, int level, DepthRange range)
+    internal static (int Start, int End) Locate(DbConnection connection, DbTransaction? tx, long version, int level, DepthRange range)
     {
         using var command = connection.Command($"SELECT {LocateColumns} FROM (SELECT @v AS version) AS d", tx).With("@v", version).With("@l", level);
         using var reader = WithBounds(command, range).ExecuteReader();

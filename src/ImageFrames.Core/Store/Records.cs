@@ -104,11 +104,23 @@ public sealed class FrameStream : IDisposable
         return (_store.DepthOfRow(_connection, _tx, Dataset.Version, _start), _store.DepthOfRow(_connection, _tx, Dataset.Version, _end - 1));
     }
 
-    public IEnumerable<FrameWindow> Pages()
+    public IEnumerable<FrameWindow> Pages() => PagesAround(0, 0);
+
+    /// <summary>How many rows of the same version and snapshot lie within <paramref name="range"/> before the window's
+    /// first row and after its last: the neighbours a computation over a depth window around each row needs.</summary>
+    public (int Before, int After) RowsAround(DepthRange range)
     {
-        if (Total == 0) yield break;
-        foreach (var page in _store.ReadPages(_connection, _tx, Dataset.Version, 0, _start, _end, Dataset.Width))
-            yield return new FrameWindow(Dataset, Total, page.Depths, page.Pixels, page.Depths.Length);
+        var (start, end) = FrameStore.Locate(_connection, _tx, Dataset.Version, 0, range);
+        return (Math.Max(0, _start - start), Math.Max(0, end - _end));
+    }
+
+    /// <summary>The window's pages with <paramref name="before"/> rows above it and <paramref name="after"/> below.</summary>
+    public IEnumerable<FrameWindow> PagesAround(int before, int after)
+    {
+        var (from, to) = (_start - before, _end + after);
+        if (to <= from) yield break;
+        foreach (var page in _store.ReadPages(_connection, _tx, Dataset.Version, 0, from, to, Dataset.Width))
+            yield return new FrameWindow(Dataset, to - from, page.Depths, page.Pixels, page.Depths.Length);
     }
 
     public void Dispose()
