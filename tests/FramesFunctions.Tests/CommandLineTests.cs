@@ -73,6 +73,21 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("no dataset 'nope'", missing.Err);
     }
 
+    /// <summary>A picture of a window without frames is a usage error naming the window and where the dataset's depths
+    /// are — not a PNG without rows (which decoders refuse), nor a crash.</summary>
+    [Theory]
+    [InlineData("render")]
+    [InlineData("gallery", "--colormaps", "viridis,magma")]
+    public async Task APictureOfAnEmptyWindowIsAClearErrorAndWritesNothing(string verb, params string[] options)
+    {
+        Assert.Equal(0, (await Run("ingest", TestPaths.SampleCsv)).Exit);
+        var png = Path.Combine(_db.Folder, "empty.png");
+        var run = await Run([verb, "img", "--depth-min", "1", "--depth-max", "2", .. options, "--out", png]);
+        Assert.Equal(2, run.Exit);
+        Assert.Contains("dataset 'img' has no frames between 1 and 2 (--depth-min, --depth-max); it spans 9000.1..9546", run.Err);
+        Assert.False(File.Exists(png));
+    }
+
     /// <summary>As a process, an ingest says how it ended in one line, and nothing else: the outcome on standard
     /// output when it succeeded, the reason on standard error when it was rejected — no log line repeating it,
     /// and never a log line on standard output, which scripts read (`datasets --json`).</summary>

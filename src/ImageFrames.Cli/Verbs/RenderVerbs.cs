@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using ImageFrames.Configuration;
 using ImageFrames.Render;
@@ -145,6 +146,9 @@ public static class RenderVerbs
         var window = store.ReadFrames(dataset, range, maxRows, 0, maxRows) ?? throw NotFound(store, dataset);
         if (window.Total > window.Count)
             throw new UsageException($"{window.Total:N0} rows exceed the picture budget of {maxRows:N0} rows (FRAMES_MAX_IMAGE_PIXELS); narrow the depth window");
+        if (window.Count == 0)
+            throw new UsageException($"dataset '{dataset}' has no frames {range.Between} (--depth-min, --depth-max); " +
+                                     $"it spans {window.Dataset.DepthMin.ToString("R", CultureInfo.InvariantCulture)}..{window.Dataset.DepthMax.ToString("R", CultureInfo.InvariantCulture)}");
         return (window, range);
     }
 

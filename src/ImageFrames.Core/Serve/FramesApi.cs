@@ -505,9 +505,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
 
     private static ApiResponse EmptyWindow(DatasetInfo version, DepthRange range) =>
         ApiResponse.Problem(404, "No frames in window",
-            $"dataset '{version.Id}' has no frames between {Bound(range.Min)} and {Bound(range.Max)}; it spans {version.DepthMin:R}..{version.DepthMax:R}");
-
-    private static string Bound(double? value) => value is { } v ? v.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "(open)";
+            $"dataset '{version.Id}' has no frames {range.Between}; it spans {version.DepthMin:R}..{version.DepthMax:R}");
 
     private static string ETagFor(string key) => $"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 12))}\"";
 }

@@ -57,6 +57,11 @@ public sealed record SourceHistory(IngestAttempt Latest, IReadOnlyList<IngestAtt
 public readonly record struct DepthRange(double? Min, double? Max)
 {
     public static DepthRange All => default;
+
+    /// <summary>How messages name the window: "between 9100 and 9200", "(open)" for a missing bound.</summary>
+    public string Between => $"between {Text(Min)} and {Text(Max)}";
+
+    private static string Text(double? depth) => depth?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? "(open)";
 }
 
 /// <summary>Frames of one dataset version read in one snapshot: <see cref="Total"/> rows match the range,
