@@ -41,34 +41,27 @@ public static class GreyEqualization
     public static IEnumerable<FrameWindow> Dynamic(IEnumerable<FrameWindow> context, DatasetInfo dataset, long first, int count, double halfWindow, byte? absentGrey)
     {
         var width = dataset.Width;
-        var rows = new RowWindow(context.GetEnumerator(), width);
-        try
+        using var rows = new RowWindow(context.GetEnumerator(), width);
+        var (counts, map) = (new long[256], new byte[256]);
+        var (low, high) = (0L, 0L); // context rows [low, high) are counted
+        // Each page is sized to the rows it will hold: full pages, then what is left.
+        var (depths, pixels) = (new double[Math.Min(PageRows, count)], new byte[Math.Min(PageRows, count) * width]);
+        for (var done = 0; done < count; done++)
         {
-            var (counts, map) = (new long[256], new byte[256]);
-            var (low, high) = (0L, 0L); // context rows [low, high) are counted
-            // Each page is sized to the rows it will hold: full pages, then what is left.
-            var (depths, pixels) = (new double[Math.Min(PageRows, count)], new byte[Math.Min(PageRows, count) * width]);
-            for (var done = 0; done < count; done++)
-            {
-                var r = first + done;
-                if (!rows.Reach(r)) throw new InvalidOperationException($"the context ended before row {r} of the picture");
-                var depth = rows.Depth(r);
-                for (; rows.Reach(high) && rows.Depth(high) <= depth + halfWindow; high++) Count(rows.Row(high), counts, +1);
-                for (; rows.Depth(low) < depth - halfWindow; low++) Count(rows.Row(low), counts, -1);
-                rows.Forget(low);
-                Map(counts, absentGrey, map);
-                var at = done % PageRows;
-                Apply(map, rows.Row(r), pixels.AsSpan(at * width, width));
-                depths[at] = depth;
-                if (at + 1 < depths.Length) continue;
-                yield return new FrameWindow(dataset, count, depths, pixels, depths.Length);
-                var left = Math.Min(PageRows, count - done - 1);
-                (depths, pixels) = (new double[left], new byte[left * width]);
-            }
-        }
-        finally
-        {
-            rows.Dispose();
+            var r = first + done;
+            if (!rows.Reach(r)) throw new InvalidOperationException($"the context ended before row {r} of the picture");
+            var depth = rows.Depth(r);
+            for (; rows.Reach(high) && rows.Depth(high) <= depth + halfWindow; high++) Count(rows.Row(high), counts, +1);
+            for (; rows.Depth(low) < depth - halfWindow; low++) Count(rows.Row(low), counts, -1);
+            rows.Forget(low);
+            Map(counts, absentGrey, map);
+            var at = done % PageRows;
+            Apply(map, rows.Row(r), pixels.AsSpan(at * width, width));
+            depths[at] = depth;
+            if (at + 1 < depths.Length) continue;
+            yield return new FrameWindow(dataset, count, depths, pixels, depths.Length);
+            var left = Math.Min(PageRows, count - done - 1);
+            (depths, pixels) = (new double[left], new byte[left * width]);
         }
     }
 

@@ -133,10 +133,10 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             if (format == ImageFormat.Png && height is null && (normalize != PictureNormalization.Dynamic || PictureNormalizer.Streams(dataset, halfWindow, cache.MaxEntryBytes)))
             {
                 // The common picture goes from the database into the PNG encoder a chunk of rows at a time (a dynamic
-                // one through the equaliser, which holds one depth window of rows, no more than a cache entry's bytes,
-                // else it is drawn whole below). One the cache could not keep is
-                // written to the response as it is encoded — not here, holding a render slot and the whole answer,
-                // but while it is sent, from this snapshot; a smaller one is drawn whole and cached.
+                // one through the equaliser, which holds one depth window of rows: at most a cache entry's bytes, else
+                // it is drawn whole below). One the cache could not keep is written to the response as it is encoded —
+                // not here, holding a render slot and the whole answer, but while it is sent, from this snapshot; a
+                // smaller one is drawn whole and cached.
                 return AnswerFrom(dataset.Id, range, frames =>
                 {
                     if (Refusal(frames.Total, frames.Dataset) is { } refused) return refused;

@@ -92,6 +92,7 @@ public sealed class FrameStream : IDisposable
     private readonly System.Data.Common.DbConnection _connection;
     private readonly System.Data.Common.DbTransaction _tx;
     private readonly int _start, _end;
+    private (double First, double Last)? _depthBounds;
 
     internal FrameStream(FrameStore store, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, DatasetInfo dataset, int start, int end)
     {
@@ -106,7 +107,8 @@ public sealed class FrameStream : IDisposable
     public (double First, double Last) DepthBounds()
     {
         if (Total == 0) throw new InvalidOperationException("the window has no rows");
-        return (_store.DepthOfRow(_connection, _tx, Dataset.Version, _start), _store.DepthOfRow(_connection, _tx, Dataset.Version, _end - 1));
+        // Asked for by the headers and again by the dynamic equaliser; the snapshot's answer cannot change.
+        return _depthBounds ??= (_store.DepthOfRow(_connection, _tx, Dataset.Version, _start), _store.DepthOfRow(_connection, _tx, Dataset.Version, _end - 1));
     }
 
     public IEnumerable<FrameWindow> Pages() => PagesAround(0, 0);
