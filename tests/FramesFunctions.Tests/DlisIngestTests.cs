@@ -76,6 +76,17 @@ public sealed class DlisIngestTests : IDisposable
     }
 
     [Fact]
+    public async Task ATapeImageCopyIngestsAsTheSameDataset()
+    {
+        await IngestAsync("ubi_feet_decreasing.dlis", "plain");
+        var tif = TapeImageBytes.Wrap(await File.ReadAllBytesAsync(Fixture("ubi_feet_decreasing.dlis")), 1000, marksBefore: 1);
+        var result = await _http.Db.Ingest.IngestAsync(new MemoryStream(tif), "tape", "ubi_feet_decreasing.tif");
+        Assert.Equal(IngestStatus.Succeeded, result.Status);
+        Assert.Equal(300, result.Rows);
+        Assert.Equal((await FramesAsync("plain")).GetProperty("frames").GetRawText(), (await FramesAsync("tape")).GetProperty("frames").GetRawText());
+    }
+
+    [Fact]
     public async Task AnIntegerChannelOfGreysKeepsThemExactly()
     {
         await IngestAsync("int_image.dlis");

@@ -67,10 +67,10 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
     /// <summary>Enough of a file's start to tell its format: a DLIS storage unit label, or a LAS file's first section.</summary>
     private const int SniffBytes = 512;
 
-    /// <summary>DLIS by its storage unit label; LAS by "~V" opening its first line that is not blank or a '#' comment.</summary>
+    /// <summary>DLIS by its storage unit label (or a TIF header, or a visible record for a file without a label); LAS by "~V" opening its first line that is not blank or a '#' comment.</summary>
     internal static LogFormat? Sniff(ReadOnlySpan<byte> head)
     {
-        if (head.Length >= Parse.Dlis.StorageUnitLabel.Length && Parse.Dlis.StorageUnitLabel.IsLabel(head[..Parse.Dlis.StorageUnitLabel.Length].ToArray())) return LogFormat.Dlis;
+        if (Parse.Dlis.LogicalRecordReader.IsDlis(head)) return LogFormat.Dlis;
         if (head.StartsWith("\xEF\xBB\xBF"u8)) head = head[3..];
         while (!head.IsEmpty)
         {

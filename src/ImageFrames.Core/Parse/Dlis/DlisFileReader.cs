@@ -30,7 +30,10 @@ public sealed class DlisFileReader : IDisposable
     public static async Task<DlisFileReader> OpenAsync(Stream stream, ILogger? logger = null, int maxRecordBytes = 64 << 20, CancellationToken ct = default) =>
         new(await LogicalRecordReader.OpenAsync(stream, maxRecordBytes, ct).ConfigureAwait(false), logger);
 
-    public StorageUnitLabel Label => _records.Label;
+    public StorageUnitLabel? Label => _records.Label;
+
+    /// <summary>Whether the file is wrapped in the Tape Image Format.</summary>
+    public bool IsTapeImage => _records.IsTapeImage;
 
     /// <summary>The logical files met so far (all of them once <see cref="NextFrameAsync"/> returned null).</summary>
     public IReadOnlyList<DlisLogicalFile> LogicalFiles => _files;
