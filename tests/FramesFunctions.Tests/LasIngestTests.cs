@@ -105,6 +105,33 @@ public sealed class LasIngestTests : IDisposable
     }
 
     [Fact]
+    public async Task SameNamedCurvesAreCurvesNeverAnImage()
+    {
+        // Shaped like lasio's mnemonic_case.las (five SFLU in some case, four of them resistivities in OHMM) and
+        // mnemonic_duplicate.las (SFLU twice): no image in them, so rejected, saying the curves are curves.
+        var sflu = new LasText().Curve("DEPT", "M").Curve("Sflu", "K/M3", "BULK DENSITY").Curve("NPHI", "V/V")
+            .Curve("SFLU", "OHMM", "RXO").Curve("SFLU", "OHMM", "SHALLOW").Curve("sflu", "OHMM", "MEDIUM").Curve("SfLu", "OHMM", "DEEP").Row(1670, 1, 2, 3, 4, 5, 6);
+        var result = await IngestAsync(sflu.ToBytes(), "mnemonic_case.las");
+        Assert.Equal(IngestStatus.Rejected, result.Status);
+        Assert.Contains("no image to ingest: ~CURVE has Sflu:1, NPHI, SFLU:2, SFLU:3, sflu:4, SfLu:5, none numbered as an image", result.Error);
+        Assert.Contains("same-named curves are separate curves (Sflu ×5), never an image's columns", result.Error);
+        var duplicate = new LasText().Curve("DEPT", "M").Curve("DT", "US/M").Curve("SFLU", "OHMM").Curve("SFLU", "OHMM").Curve("ILD", "OHMM").Row(1670, 1, 2, 3, 4);
+        Assert.Equal(IngestStatus.Rejected, (await IngestAsync(duplicate.ToBytes(), "mnemonic_duplicate.las")).Status);
+
+        // GR twice (mean and corrected) beside GR[0]…GR[5], a gamma-ray image at six angles: one image of six
+        // columns, and both GRs served as curves under lasio's names.
+        var gr = new LasText().Curve("DEPT", "M").Curve("GR", "GAPI", "MEAN").Curve("GR", "GAPI", "CORRECTED").Image(i => $"GR[{i - 1}]", 6, "GAPI");
+        for (var s = 0; s < 20; s++) gr.Row([1000 + s * 0.5, 50 + s, 60 + s, .. Enumerable.Range(0, 6).Select(v => (double)(v + s))]);
+        result = await IngestAsync(gr.ToBytes(), "gr.las");
+        Assert.Equal((IngestStatus.Succeeded, "gr", 20), (result.Status, result.DatasetId, result.Rows));
+        Assert.Empty(result.Others);
+        Assert.Equal(6, _http.Db.Store.FindDataset("gr")!.SourceWidth);
+        var curves = (await _http.GetAsync((f, q) => f.GetCurves(q, "gr"))).Json.GetProperty("curves").EnumerateArray().ToList();
+        Assert.Equal(["GR:1", "GR:2"], curves.Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal([50.0, 60.0], curves.Select(c => c.GetProperty("values")[0].GetDouble()));
+    }
+
+    [Fact]
     public async Task ADuplicateDepthNamesBothLines()
     {
         var las = Ubi(10);

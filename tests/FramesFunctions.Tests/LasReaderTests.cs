@@ -131,7 +131,8 @@ public sealed class LasReaderTests
     {
         { ["DEPT", "GR", "AMP[1]", "AMP[2]", "AMP[3]", "CALI"], "AMP 2..4" },
         { ["DEPT", "AMP[0]", "AMP[1]"], "AMP 1..2" },
-        { ["DEPT", "AMP", "AMP", "AMP", "GR"], "AMP 1..3" },
+        { ["DEPT", "AMP", "AMP", "AMP", "GR"], "" },                            // same-named, no index: separate curves
+        { ["DEPT", "GR", "GR", .. Enumerable.Range(0, 6).Select(i => $"GR[{i}]")], "GR 3..8" },
         { ["DEPT", .. Enumerable.Range(1, 8).Select(i => $"IMG_{i:000}")], "IMG 1..8" },
         { ["DEPT", .. Enumerable.Range(1, 8).Select(i => $"IMG{i}")], "IMG 1..8" },
         { ["DEPT", "GR1", "GR2", "GR3"], "" },                                  // too few without brackets: curves
@@ -145,6 +146,14 @@ public sealed class LasReaderTests
     {
         var curves = mnemonics.Select((m, i) => new LasHeaderItem(m, "DB", "", "", i)).ToList();
         Assert.Equal(expected, string.Join("; ", LasImageChannels.FindImages(curves).Select(r => $"{r.Name} {r.First}..{r.First + r.Count - 1}")));
+    }
+
+    [Fact]
+    public void SameNamedCurvesAreNumberedAsLasioNumbersThem()
+    {
+        // lasio's mnemonic_case.las: Sflu (K/M3), then four resistivities all named SFLU in some case.
+        var curves = new[] { "Dept", "Sflu", "NPHI", "SFLU", "SFLU", "sflu", "SfLu", "GR[0]", "GR[1]" }.Select((m, i) => new LasHeaderItem(m, "OHMM", "", "", i)).ToList();
+        Assert.Equal(["Dept", "Sflu:1", "NPHI", "SFLU:2", "SFLU:3", "sflu:4", "SfLu:5", "GR[0]", "GR[1]"], LasImageChannels.CurveNames(curves));
     }
 
     [Fact]

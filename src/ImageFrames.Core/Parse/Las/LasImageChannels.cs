@@ -10,10 +10,12 @@ namespace ImageFrames.Parse.Las;
 /// image is a run of consecutive curves in ~CURVE that number its columns:
 /// <list type="bullet">
 /// <item><c>AMP[1] … AMP[N]</c>, N ≥ 2 (how DLIS-to-LAS converters write an array channel);</item>
-/// <item>one mnemonic repeated N ≥ 2 times (lasio reads them as <c>AMP:1 … AMP:N</c>);</item>
 /// <item><c>IMG_001 … IMG_N</c> or <c>IMG1 … IMGN</c>, N ≥ 8 (fewer would take GR1, GR2 for an image),</item>
 /// </list>
 /// numbered from 0 or 1 up by one, all in the same unit. The first curve is the index and must be a depth.
+/// Curves that share a mnemonic without an index (RXO, shallow, medium and deep resistivity all called SFLU; GR
+/// and corrected GR both called GR) are separate curves, never an image: they are named as lasio names them,
+/// <c>SFLU:1</c>, <c>SFLU:2</c>, … (mnemonics compared in any case, as lasio upper-cases them).
 /// </summary>
 public static partial class LasImageChannels
 {
@@ -38,14 +40,19 @@ public static partial class LasImageChannels
             throw new LasFormatException(index.Line, $"the index curve {index.Mnemonic} is in '{index.Unit}', not a depth unit; needed: an index in m, ft or .1IN (or named DEPT)");
 
         var images = FindImages(header.Curves);
+        var names = CurveNames(header.Curves);
         if (images.Count == 0)
-            throw new LasFormatException(index.Line, $"no image to ingest: ~CURVE has {string.Join(", ", header.Curves.Skip(1).Take(12).Select(c => c.Mnemonic))}" +
-                $"{(header.Curves.Count > 13 ? ", …" : "")}, none numbered as an image. Needed: an image stored as numbered curves — AMP[1]…AMP[N] (N ≥ 2), " +
-                $"one mnemonic repeated, or IMG_001…IMG_N / IMG1…IMGN (N ≥ {MinPlainNumbered}), consecutive in ~CURVE");
+        {
+            var sameNamed = header.Curves.Skip(1).GroupBy(c => c.Mnemonic, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => $"{g.First().Mnemonic} ×{g.Count()}").ToList();
+            throw new LasFormatException(index.Line, $"no image to ingest: ~CURVE has {string.Join(", ", names.Skip(1).Take(12))}" +
+                $"{(names.Count > 13 ? ", …" : "")}, none numbered as an image. Needed: an image stored as numbered curves — AMP[1]…AMP[N] (N ≥ 2) " +
+                $"or IMG_001…IMG_N / IMG1…IMGN (N ≥ {MinPlainNumbered}), consecutive in ~CURVE" +
+                (sameNamed.Count > 0 ? $"; same-named curves are separate curves ({string.Join(", ", sameNamed)}), never an image's columns" : ""));
+        }
         var inImage = new bool[header.Curves.Count];
         foreach (var image in images) Array.Fill(inImage, true, image.First, image.Count);
         var curveColumns = Enumerable.Range(1, header.Curves.Count - 1).Where(c => !inImage[c]).ToArray();
-        var curveSources = curveColumns.Select(c => new CurveSource(header.Curves[c].Mnemonic, NullIfEmpty(header.Curves[c].Description), header.Curves[c].Unit, null)).ToList();
+        var curveSources = curveColumns.Select(c => new CurveSource(names[c], NullIfEmpty(header.Curves[c].Description), header.Curves[c].Unit, null)).ToList();
         var origin = new WellOrigin(header.WellText("WELL"), header.WellText("FLD"), header.WellText("COMP"));
         var direction = header.Step switch { > 0 => "INCREASING", < 0 => "DECREASING", _ => null };
 
@@ -98,11 +105,11 @@ public static partial class LasImageChannels
         var runs = new List<ImageRun>();
         for (var i = 1; i < curves.Count;)
         {
-            var length = Math.Max(Math.Max(RunOf(curves, i, Bracketed(), 2), RunOfRepeats(curves, i)), RunOf(curves, i, Plain(), MinPlainNumbered));
+            var length = Math.Max(RunOf(curves, i, Bracketed(), 2), RunOf(curves, i, Plain(), MinPlainNumbered));
             if (length == 0) { i++; continue; }
             var stem = curves[i].Mnemonic;
             if (Bracketed().Match(stem) is { Success: true } b) stem = b.Groups[1].Value;
-            else if (!curves[i].Mnemonic.Equals(curves[i + 1].Mnemonic, StringComparison.OrdinalIgnoreCase) && Plain().Match(stem) is { Success: true } p) stem = p.Groups[1].Value;
+            else if (Plain().Match(stem) is { Success: true } p) stem = p.Groups[1].Value;
             stem = stem.TrimEnd('_', '-', '.', ' ');
             var name = stem.Length == 0 ? "IMAGE" : stem;
             var taken = runs.Count(r => r.Name.Equals(name, StringComparison.OrdinalIgnoreCase) || r.Name.StartsWith(name + "_", StringComparison.OrdinalIgnoreCase));
@@ -128,12 +135,13 @@ public static partial class LasImageChannels
         return end - first >= minimum ? end - first : 0;
     }
 
-    private static int RunOfRepeats(IReadOnlyList<LasHeaderItem> curves, int first)
+    /// <summary>Every curve's name: its mnemonic, or for a mnemonic that several curves share (in any case), the
+    /// mnemonic and its occurrence, <c>SFLU:1</c>, <c>SFLU:2</c>, … as lasio names them.</summary>
+    public static List<string> CurveNames(IReadOnlyList<LasHeaderItem> curves)
     {
-        var end = first + 1;
-        while (end < curves.Count && curves[end].Mnemonic.Equals(curves[first].Mnemonic, StringComparison.OrdinalIgnoreCase)
-               && curves[end].Unit.Equals(curves[first].Unit, StringComparison.OrdinalIgnoreCase)) end++;
-        return end - first >= 2 ? end - first : 0;
+        var counts = curves.CountBy(c => c.Mnemonic, StringComparer.OrdinalIgnoreCase).ToDictionary(StringComparer.OrdinalIgnoreCase);
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        return [.. curves.Select(c => counts[c.Mnemonic] == 1 ? c.Mnemonic : $"{c.Mnemonic}:{seen[c.Mnemonic] = seen.GetValueOrDefault(c.Mnemonic) + 1}")];
     }
 
     private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
