@@ -80,6 +80,41 @@ public sealed class ArrayTests : IDisposable
     }
 
     [Fact]
+    public async Task AWindowThatFitsACacheEntryIsCachedAndABiggerOneStreams()
+    {
+        using var http = new HttpHarness(o => o.CacheMaxBytes = 1 << 20); // entries up to 128 KB
+        var random = new Random(5);
+        string Csv3000() => Csv.Header(150) + "\n" + string.Join("\n", Enumerable.Range(0, 3000).Select(i => Csv.Row(i.ToString(), Enumerable.Range(0, 150).Select(_ => random.Next(256))))) + "\n";
+        await http.Db.IngestTextAsync(Csv3000(), "csv");
+        Task<HttpHarness.Response> Get(string query) => http.GetAsync((f, q) => f.GetArray(q), query);
+
+        // 100 rows (15 KB) and their .npz: built once, then hits with the same bytes and tag.
+        foreach (var query in new[] { "dataset=csv&depth_min=100&depth_max=199", "dataset=csv&depth_min=100&depth_max=199&format=npz" })
+        {
+            var first = await Get(query);
+            var (hits, entries) = (http.Cache.Stats().Hits, http.Cache.Stats().Entries);
+            var second = await Get(query);
+            Assert.Equal(first.Body, second.Body);
+            Assert.Equal((200, first.Headers["ETag"].ToString(), "100"), (second.Status, second.Headers["ETag"].ToString(), second.Headers["X-Frame-Count"].ToString()));
+            Assert.Equal((hits + 1, entries), (http.Cache.Stats().Hits, http.Cache.Stats().Entries));
+        }
+        var cached = await Get("dataset=csv&depth_min=100&depth_max=199");
+        Assert.Equal(("|u1", "100,150"), (ReadNpy(cached.Body).Descr, string.Join(',', ReadNpy(cached.Body).Shape)));
+
+        // 2,500 rows (375 KB) stream and are not kept.
+        var entriesBefore = http.Cache.Stats().Entries;
+        var big = await Get("dataset=csv&depth_min=100&depth_max=2599");
+        Assert.Equal("2500,150", string.Join(',', ReadNpy(big.Body).Shape));
+        Assert.Equal(entriesBefore, http.Cache.Stats().Entries);
+
+        // A new version is a new key: its array, not the cached one.
+        await http.Db.IngestTextAsync(Csv3000(), "csv");
+        var after = await Get("dataset=csv&depth_min=100&depth_max=199");
+        Assert.NotEqual(cached.Body, after.Body);
+        Assert.NotEqual(cached.Headers["ETag"].ToString(), after.Headers["ETag"].ToString());
+    }
+
+    [Fact]
     public async Task BadRequestsAreProblems()
     {
         await _http.Db.IngestTextAsync(Csv.Of(150, ("1", 5), ("2", 6)), "csv");

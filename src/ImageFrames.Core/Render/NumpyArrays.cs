@@ -45,6 +45,21 @@ public static class NumpyArrays
         await spill.DrainAsync(output, ct).ConfigureAwait(false);
     }
 
+    /// <summary>About how many bytes a window's array takes (headers, and an .npz's zip records, rounded up).</summary>
+    public static long Bytes(int rows, int width, bool values, bool npz) =>
+        (long)rows * width * (values ? 4 : 1) + (npz ? rows * 8L + 2 * 128 + 512 : 128);
+
+    /// <summary>The whole array in memory, for a window small enough to cache. Everything it writes to is a
+    /// <see cref="MemoryStream"/>, so <see cref="WriteAsync"/> completes without waiting.</summary>
+    public static byte[] ToArray(FrameStream frames, DatasetValues? values, bool npz)
+    {
+        using var output = new MemoryStream((int)Bytes(frames.Total, frames.Dataset.Width, values is not null, npz));
+        var written = WriteAsync(output, frames, values, npz, CancellationToken.None);
+        if (!written.IsCompleted) throw new InvalidOperationException("an array written to memory waited");
+        written.GetAwaiter().GetResult();
+        return output.ToArray();
+    }
+
     public static void WriteHeader(Stream output, string descr, params int[] shape)
     {
         var dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture)));

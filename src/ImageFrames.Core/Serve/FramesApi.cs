@@ -277,7 +277,9 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
     /// <summary>
     /// A window as a NumPy array (<see cref="NumpyArrays"/>): uint8 greys, or with values=true the float32 values
     /// they stand for (NaN where absent; DLIS and LAS datasets); format=npz adds the depths. Bounded by the pixel
-    /// budget of pictures; written as the rows are read, from one snapshot, with an ETag of the version and query.
+    /// budget of pictures, with an ETag of the version and query. An array that fits a cache entry is built whole
+    /// and cached like a picture (a notebook paging through a log asks for the same windows again); a bigger one is
+    /// written as the rows are read, from one snapshot, and not kept.
     /// </summary>
     public ApiResponse Array(IQueryCollection query)
     {
@@ -289,7 +291,8 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
         var format = q.Enum("format", ArrayFormat.Npy);
         if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
         if (ResolveDataset(datasetText) is not { } dataset) return MissingDataset(datasetText);
-        return AnswerFrom(dataset.Id, range, frames =>
+        string KeyOf(long version) => $"array|{dataset.Id}|{version}|{range.Min:R}|{range.Max:R}|{valuesText == "true"}|{format}";
+        return cache.GetOrAdd(dataset.Id, KeyOf(dataset.Version), () => AnswerFrom(dataset.Id, range, frames =>
         {
             var version = frames.Dataset;
             var values = valuesText == "true" ? DatasetValues.Of(version) : null;
@@ -298,18 +301,16 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             if (frames.Total == 0)
                 return EmptyWindow(version, range);
             if (frames.Total > MaxRows(version)) return OverBudget(frames.Total, version);
-            var extension = format == ArrayFormat.Npz ? "npz" : "npy";
-            return new ApiResponse(200, "application/octet-stream", [], new Dictionary<string, string>
+            var npz = format == ArrayFormat.Npz;
+            var answer = new ApiResponse(200, "application/octet-stream", [], new Dictionary<string, string>
             {
-                ["Content-Disposition"] = $"attachment; filename=\"{version.Id}.{extension}\"",
+                ["Content-Disposition"] = $"attachment; filename=\"{version.Id}.{(npz ? "npz" : "npy")}\"",
                 ["X-Frame-Count"] = frames.Total.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            })
-            {
-                ETag = ETagFor($"array|{version.Id}|{version.Version}|{range.Min:R}|{range.Max:R}|{values is not null}|{format}"),
-                BodyWriter = (output, ct) => NumpyArrays.WriteAsync(output, frames, values, format == ArrayFormat.Npz, ct),
-                Owned = frames,
-            };
-        });
+            }) { ETag = ETagFor(KeyOf(version.Version)) };
+            return NumpyArrays.Bytes(frames.Total, version.Width, values is not null, npz) <= cache.MaxEntryBytes
+                ? answer with { Body = NumpyArrays.ToArray(frames, values, npz) }
+                : answer with { BodyWriter = (output, ct) => NumpyArrays.WriteAsync(output, frames, values, npz, ct), Owned = frames };
+        }));
     }
 
     /// <summary>The answer <paramref name="answer"/> makes from a snapshot of a dataset's window (404 for an unknown
