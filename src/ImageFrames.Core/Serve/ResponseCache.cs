@@ -59,8 +59,9 @@ public sealed class ResponseCache
         {
             var response = mine.Value;
             if (response.Status != 200 || response.BodyWriter is not null) return response;
-            // JSON is kept with a gzip form made on its first use, counted as half the body (about what it takes).
-            var gzippable = response.ContentType == "application/json" && response.Body.Length >= MinGzipBytes;
+            // JSON and arrays are kept with a gzip form made on its first use, counted as half the body (about what
+            // it takes; pictures are compressed already).
+            var gzippable = response.ContentType is "application/json" or "application/octet-stream" && response.Body.Length >= MinGzipBytes;
             if (gzippable) response = response with { Gzipped = new Lazy<byte[]>(() => ApiResponse.Gzip(response.Body)) };
             var bodies = response.Body.Length + (gzippable ? response.Body.Length / 2 : 0);
             Add(new Entry(key, datasetId, response, bodies + key.Length * 2 + 256));
