@@ -59,10 +59,8 @@ public sealed class CheckedInputStream : Stream
         {
             while (true)
             {
-                // A network or pipe source hands over what has arrived, often 64 KB: gather a whole read before
-                // waking the parser, so a trickling source costs a quarter of the hand-offs (context switches).
                 var memory = writer.GetMemory(ReadSize);
-                var read = await _inner.ReadAtLeastAsync(memory, Math.Min(memory.Length, ReadSize), throwOnEndOfStream: false, _stop.Token).ConfigureAwait(false);
+                var read = await _inner.ReadAsync(memory, _stop.Token).ConfigureAwait(false);
                 if (read == 0) break;
                 Observe(memory.Span[..read]);
                 writer.Advance(read);
