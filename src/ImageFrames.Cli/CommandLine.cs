@@ -28,6 +28,7 @@ public static class CommandLine
         {
             IngestVerb.Create(cli), UploadVerb.Create(cli), SampleVerb.Create(cli), ListVerbs.Datasets(cli), ListVerbs.Log(cli),
             RenderVerbs.Render(cli), RenderVerbs.Export(cli), RenderVerbs.Gallery(cli), ProbeVerb.Create(cli),
+            BackupVerbs.Backup(cli), BackupVerbs.List(cli), BackupVerbs.Restore(cli),
         };
         root.HelpName = "frames"; // in usage lines, whatever runs the code (the tool, `dotnet frames.dll`, a test host)
         var parsed = root.Parse(args);

@@ -410,7 +410,7 @@ public sealed class StoreContractTests(PostgresFixture server)
         return batch;
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
+    internal static async Task WaitUntil(Func<bool> condition)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())

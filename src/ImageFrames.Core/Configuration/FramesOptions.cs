@@ -44,6 +44,8 @@ public sealed class FramesOptions
     [ConfigurationKeyName("FRAMES_CACHE_MAX_BYTES")] public long CacheMaxBytes { get; set; } = 64L << 20;
     [ConfigurationKeyName("FRAMES_MAX_IMAGE_PIXELS")] public long MaxImagePixels { get; set; } = 150L * 200_000;
     /// <summary>Read by the host for the reconcile timer's schedule (NCRONTAB); bound here so it is validated and documented.</summary>
+    [ConfigurationKeyName("FRAMES_BACKUP_CONTAINER")] public string BackupContainer { get; set; } = "frames-backups";
+    [ConfigurationKeyName("FRAMES_BACKUP_KEEP")] public int BackupKeep { get; set; } = 7;
     [ConfigurationKeyName("FRAMES_RECONCILE_SCHEDULE")] public string ReconcileSchedule { get; set; } = "0 */5 * * * *";
     [ConfigurationKeyName("ADMIN_TOKEN")] public string? AdminToken { get; set; }
 
@@ -95,6 +97,8 @@ public sealed class FramesOptions
             if (o.BusyTimeoutSeconds is < 1 or > 86_400) errors.Add($"FRAMES_BUSY_TIMEOUT_SECONDS must be 1..86400, was {o.BusyTimeoutSeconds}.");
             if (o.AbandonedAfterSeconds is < 60 or > 604_800) errors.Add($"FRAMES_ABANDONED_AFTER_SECONDS must be 60..604800, was {o.AbandonedAfterSeconds}.");
             if (o.CacheMaxBytes < 0) errors.Add("FRAMES_CACHE_MAX_BYTES must be zero (off) or positive.");
+            if (string.IsNullOrWhiteSpace(o.BackupContainer)) errors.Add("FRAMES_BACKUP_CONTAINER must name a blob container.");
+            if (o.BackupKeep is < 1 or > 10_000) errors.Add($"FRAMES_BACKUP_KEEP must be 1..10000, was {o.BackupKeep}.");
             if (o.ReconcileSchedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length != 6)
                 errors.Add($"FRAMES_RECONCILE_SCHEDULE must be a six-field NCRONTAB expression, was '{o.ReconcileSchedule}'.");
             if (!string.IsNullOrEmpty(o.AdminToken) && o.AdminToken.Length < MinAdminTokenLength)
