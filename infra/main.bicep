@@ -28,6 +28,14 @@ param maximumInstanceCount int = 4
 @minValue(2)
 param postgresPoolSize int = 8
 
+@description('Days of point-in-time restore the PostgreSQL server keeps (7..35): the store\'s backups in Azure.')
+@minValue(7)
+@maxValue(35)
+param postgresBackupRetentionDays int = 7
+
+@description('Keep the PostgreSQL backups in the paired region too (set when the server is created).')
+param postgresGeoRedundantBackup bool = false
+
 @description('Memory of each instance (MB): 2048 holds the largest picture budget with room to spare.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -76,6 +84,8 @@ module postgres 'modules/postgres.bicep' = {
     databaseName: 'frames'
     administratorName: identity.outputs.name
     administratorObjectId: identity.outputs.principalId
+    backupRetentionDays: postgresBackupRetentionDays
+    geoRedundantBackup: postgresGeoRedundantBackup
   }
 }
 

@@ -53,6 +53,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'FRAMES_POSTGRES', value: 'Host=${postgresHost};Database=${postgresDatabase};Username=${identityName};Ssl Mode=Require;Maximum Pool Size=${postgresPoolSize}' }
         { name: 'FRAMES_INPUT_CONTAINER', value: inputContainerName }
         { name: 'FRAMES_RECONCILE_SCHEDULE', value: '0 */5 * * * *' }
+        // The host resolves the backup timer's schedule even for a disabled function. In Azure the store is
+        // PostgreSQL, which the Flexible Server backs up itself (postgresBackupRetentionDays): the SQLite
+        // backup function stays off.
+        { name: 'FRAMES_BACKUP_SCHEDULE', value: '0 30 2 * * *' }
+        { name: 'AzureWebJobs.BackupDatabase.Disabled', value: 'true' }
         // Flex Consumption has no polling blob trigger: the Event Grid-sourced one ingests.
         { name: 'AzureWebJobs.IngestBlob.Disabled', value: 'true' }
         { name: 'AzureWebJobs.IngestBlobEventGrid.Disabled', value: 'false' }

@@ -13,6 +13,12 @@ param administratorObjectId string
 @description('Burstable B1ms: the smallest server, enough for a few instances; raise it for heavy use.')
 param skuName string = 'Standard_B1ms'
 param skuTier string = 'Burstable'
+@description('Days of point-in-time restore the server keeps (7..35).')
+@minValue(7)
+@maxValue(35)
+param backupRetentionDays int = 7
+@description('Keep the backups in the paired region too (chosen at creation; not on every tier).')
+param geoRedundantBackup bool = false
 
 resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
   name: name
@@ -22,7 +28,7 @@ resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
   properties: {
     version: '17'
     storage: { storageSizeGB: 32, autoGrow: 'Enabled' }
-    backup: { backupRetentionDays: 7, geoRedundantBackup: 'Disabled' }
+    backup: { backupRetentionDays: backupRetentionDays, geoRedundantBackup: geoRedundantBackup ? 'Enabled' : 'Disabled' }
     highAvailability: { mode: 'Disabled' }
     network: { publicNetworkAccess: 'Enabled' }
     authConfig: {

@@ -3,9 +3,9 @@ using Microsoft.Extensions.Configuration;
 
 namespace ImageFrames.Tests;
 
-/// <summary><c>frames backup</c>, <c>backups</c> and <c>restore</c> against Azurite: backups land in the backup
-/// container under names that sort by time, retention deletes exactly the oldest (and nothing that is not a
-/// backup), and a backup restores by its name; to and from a file without any storage.</summary>
+/// <summary><c>frames backup</c>, <c>backups</c> and <c>restore</c>, and the backup timer function, against Azurite:
+/// backups land in the backup container under names that sort by time, retention deletes exactly the oldest (and
+/// nothing that is not a backup), and a backup restores by its name; to and from a file without any storage.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class BackupCommandTests(AzuriteFixture azurite) : IDisposable
 {
@@ -65,6 +65,31 @@ public sealed class BackupCommandTests(AzuriteFixture azurite) : IDisposable
         (exit, _, error) = await RunAsync(Settings(target), "restore", "frames-20261201T020000Z.db.gz");
         Assert.Equal(1, exit);
         Assert.Contains("pass --force to replace it", error);
+    }
+
+    [Fact]
+    public async Task TheTimerFunctionBacksUpToTheContainerAndKeepsTheNewest()
+    {
+        await _db.IngestTextAsync(Csv.Of(4, ("1", 10)), "one");
+        var options = new Configuration.FramesOptions { DatabasePath = _db.Options.DatabasePath, BackupContainer = _container, BackupKeep = 2 };
+        var clock = new SteppingClock(new DateTimeOffset(2026, 12, 3, 2, 30, 0, TimeSpan.Zero));
+        var service = new BackupService(_db.Store, options, azurite.Blobs, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<BackupService>.Instance);
+        var function = new Functions.BackupFunction(service);
+        for (var day = 0; day < 3; day++)
+        {
+            await function.Run(new Microsoft.Azure.Functions.Worker.TimerInfo(), CancellationToken.None);
+            clock.Advance(TimeSpan.FromDays(1));
+        }
+        var kept = await new BackupContainer(azurite.Blobs.GetBlobContainerClient(_container)).ListAsync();
+        Assert.Equal(["frames-20261205T023000Z.db.gz", "frames-20261204T023000Z.db.gz"], kept.Select(b => b.Name));
+
+    }
+
+    private sealed class SteppingClock(DateTimeOffset now) : TimeProvider
+    {
+        private DateTimeOffset _now = now;
+        public override DateTimeOffset GetUtcNow() => _now;
+        public void Advance(TimeSpan by) => _now += by;
     }
 
     [Fact]

@@ -131,6 +131,7 @@ public sealed class DeploymentFilesTests
         var names = System.Text.RegularExpressions.Regex.Matches(metadata, "%([A-Za-z0-9_]+)%").Select(m => m.Groups[1].Value).Distinct().ToArray();
         Assert.Contains("FRAMES_INPUT_CONTAINER", names);
         Assert.Contains("FRAMES_RECONCILE_SCHEDULE", names);
+        Assert.Contains("FRAMES_BACKUP_SCHEDULE", names);
         var example = JsonDocument.Parse(Read("local.settings.example.json")).RootElement.GetProperty("Values");
         var compose = Map(Map(Map(Compose(), "services"), "functions"), "environment");
         foreach (var name in names)

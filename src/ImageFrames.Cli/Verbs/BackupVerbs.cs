@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Azure.Storage.Blobs;
 using Azure.Core.Extensions;
 using ImageFrames.Configuration;
 using ImageFrames.Operations;
@@ -28,11 +29,11 @@ public static class BackupVerbs
                 await cli.Console.Out.WriteLineAsync($"backed up {summary.Datasets} datasets, {summary.Rows:N0} rows ({summary.DatabaseBytes:N0} bytes) to {file.FullName} ({file.Length:N0} bytes)");
                 return CommandLine.Ok;
             }
-            var backups = Container(cli, parsed.GetValue(container) ?? options.BackupContainer);
-            var (backup, taken) = await backups.BackUpAsync(options.DatabasePath, DateTimeOffset.UtcNow, ct);
-            var pruned = await backups.PruneAsync(options.BackupKeep, ct);
-            await cli.Console.Out.WriteLineAsync($"backed up {taken.Datasets} datasets, {taken.Rows:N0} rows to {backups.Name}/{backup.Name} ({backup.Bytes:N0} bytes)" +
-                                                 (pruned.Count > 0 ? $"; deleted {pruned.Count} older: {string.Join(", ", pruned)}" : ""));
+            RequireStorage(cli);
+            var name = parsed.GetValue(container) ?? options.BackupContainer;
+            var (backup, taken, deleted) = (await cli.Get<BackupService>().BackUpAsync(name, ct))!;
+            await cli.Console.Out.WriteLineAsync($"backed up {taken.Datasets} datasets, {taken.Rows:N0} rows to {name}/{backup.Name} ({backup.Bytes:N0} bytes)" +
+                                                 (deleted.Count > 0 ? $"; deleted {deleted.Count} older: {string.Join(", ", deleted)}" : ""));
             return CommandLine.Ok;
         });
         return command;
@@ -101,8 +102,9 @@ public static class BackupVerbs
         return options;
     }
 
-    private static BackupContainer Container(CliContext cli, string name) =>
-        new((StorageClient.Create(cli.Configuration, cli.Get<AzureComponentFactory>())
-             ?? throw new UsageException($"{StorageClient.Section} is not set (environment, or local.settings.json in this folder); or use --out FILE"))
-            .GetBlobContainerClient(name));
+    private static BlobServiceClient RequireStorage(CliContext cli) =>
+        StorageClient.Create(cli.Configuration, cli.Get<AzureComponentFactory>())
+        ?? throw new UsageException($"{StorageClient.Section} is not set (environment, or local.settings.json in this folder); or use --out FILE");
+
+    private static BackupContainer Container(CliContext cli, string name) => new(RequireStorage(cli).GetBlobContainerClient(name));
 }

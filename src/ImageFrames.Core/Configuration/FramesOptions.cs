@@ -46,6 +46,8 @@ public sealed class FramesOptions
     /// <summary>Read by the host for the reconcile timer's schedule (NCRONTAB); bound here so it is validated and documented.</summary>
     [ConfigurationKeyName("FRAMES_BACKUP_CONTAINER")] public string BackupContainer { get; set; } = "frames-backups";
     [ConfigurationKeyName("FRAMES_BACKUP_KEEP")] public int BackupKeep { get; set; } = 7;
+    /// <summary>Read by the Functions host for the backup timer; validated here so a typo stops start-up by name.</summary>
+    [ConfigurationKeyName("FRAMES_BACKUP_SCHEDULE")] public string? BackupSchedule { get; set; }
     [ConfigurationKeyName("FRAMES_RECONCILE_SCHEDULE")] public string ReconcileSchedule { get; set; } = "0 */5 * * * *";
     [ConfigurationKeyName("ADMIN_TOKEN")] public string? AdminToken { get; set; }
 
@@ -99,6 +101,8 @@ public sealed class FramesOptions
             if (o.CacheMaxBytes < 0) errors.Add("FRAMES_CACHE_MAX_BYTES must be zero (off) or positive.");
             if (string.IsNullOrWhiteSpace(o.BackupContainer)) errors.Add("FRAMES_BACKUP_CONTAINER must name a blob container.");
             if (o.BackupKeep is < 1 or > 10_000) errors.Add($"FRAMES_BACKUP_KEEP must be 1..10000, was {o.BackupKeep}.");
+            if (!string.IsNullOrWhiteSpace(o.BackupSchedule) && o.BackupSchedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length != 6)
+                errors.Add($"FRAMES_BACKUP_SCHEDULE must be a six-field NCRONTAB expression (e.g. 0 30 2 * * * for 02:30 daily), was '{o.BackupSchedule}'.");
             if (o.ReconcileSchedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length != 6)
                 errors.Add($"FRAMES_RECONCILE_SCHEDULE must be a six-field NCRONTAB expression, was '{o.ReconcileSchedule}'.");
             if (!string.IsNullOrEmpty(o.AdminToken) && o.AdminToken.Length < MinAdminTokenLength)

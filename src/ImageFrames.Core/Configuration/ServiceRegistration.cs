@@ -25,6 +25,7 @@ public static class ServiceRegistration
         });
         services.AddSingleton<IngestService>();
         services.AddSingleton<ReconcileService>();
+        services.AddSingleton<Operations.BackupService>();
         services.AddSingleton<Serve.ResponseCache>();
         services.AddSingleton<Serve.RenderGate>();
         services.AddSingleton<Serve.FramesApi>();
