@@ -34,7 +34,7 @@ public sealed class ApiResult(ApiResponse response) : IActionResult
         var etag = response.ETag ?? (HttpMethods.IsGet(request.Method) && response.Status == StatusCodes.Status200OK ? BodyTag(response.Body) : null);
         // A gzip form is another representation: its own tag, and caches told the answer depends on Accept-Encoding.
         var gzipped = response.Gzipped is not null && AcceptsGzip(request) ? response.Gzipped.Value : null;
-        if (response.Gzipped is not null) headers.Vary = HeaderNames.AcceptEncoding;
+        if (response.Gzipped is not null) headers.Append(HeaderNames.Vary, HeaderNames.AcceptEncoding);
         if (gzipped is not null && etag is not null) etag = etag[..^1] + "-gzip\"";
         if (etag is not null)
         {

@@ -12,63 +12,69 @@ public sealed class HttpFunctions(FramesApi api, FramesMetrics metrics, ILogger<
 {
     [Function("Health")]
     public Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req) =>
-        Guard.RunAsync(metrics, logger, req, () => api.HealthAsync(req.HttpContext.RequestAborted));
+        Guard.RunAsync(api.Cors, metrics, logger, req, () => api.HealthAsync(req.HttpContext.RequestAborted));
 
     [Function("ListDatasets")]
     public IActionResult ListDatasets([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets")] HttpRequest req) =>
-        Guard.Run(metrics, logger, req, api.Datasets);
+        Guard.Run(api.Cors, metrics, logger, req, api.Datasets);
 
     [Function("GetDataset")]
     public IActionResult GetDataset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}")] HttpRequest req, string id) =>
-        Guard.Run(metrics, logger, req, () => api.Dataset(id));
+        Guard.Run(api.Cors, metrics, logger, req, () => api.Dataset(id));
 
     [Function("GetCurves")]
     public IActionResult GetCurves([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}/curves")] HttpRequest req, string id) =>
-        Guard.Run(metrics, logger, req, () => api.Curves(id, req.Query));
+        Guard.Run(api.Cors, metrics, logger, req, () => api.Curves(id, req.Query));
 
     [Function("GetFrames")]
     public IActionResult GetFrames([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames")] HttpRequest req) =>
-        Guard.Run(metrics, logger, req, () => api.Frames(req.Query));
+        Guard.Run(api.Cors, metrics, logger, req, () => api.Frames(req.Query));
 
     [Function("GetStatistics")]
     public IActionResult GetStatistics([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/statistics")] HttpRequest req) =>
-        Guard.Run(metrics, logger, req, () => api.Statistics(req.Query));
+        Guard.Run(api.Cors, metrics, logger, req, () => api.Statistics(req.Query));
 
     [Function("GetArray")]
     public IActionResult GetArray([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/array")] HttpRequest req) =>
-        Guard.Run(metrics, logger, req, () => api.Array(req.Query));
+        Guard.Run(api.Cors, metrics, logger, req, () => api.Array(req.Query));
 
     [Function("GetFramesImage")]
     public IActionResult GetFramesImage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/image")] HttpRequest req) =>
-        Guard.Run(metrics, logger, req, () => api.FramesImage(req.Query));
+        Guard.Run(api.Cors, metrics, logger, req, () => api.FramesImage(req.Query));
 
     [Function("ListColormaps")]
     public IActionResult ListColormaps([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "colormaps")] HttpRequest req) =>
-        Guard.Run(metrics, logger, req, api.ColorMapList);
+        Guard.Run(api.Cors, metrics, logger, req, api.ColorMapList);
 
     [Function("GetColormap")]
     public IActionResult GetColormap([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "colormaps/{name}")] HttpRequest req, string name) =>
-        Guard.Run(metrics, logger, req, () => api.ColorMap(name, req.Query));
+        Guard.Run(api.Cors, metrics, logger, req, () => api.ColorMap(name, req.Query));
 
     [Function("CacheStats")]
     public IActionResult CacheStats([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cache/stats")] HttpRequest req) =>
-        Guard.Run(metrics, logger, req, api.CacheStatistics);
+        Guard.Run(api.Cors, metrics, logger, req, api.CacheStatistics);
 
     [Function("OpenApi")]
     public IActionResult OpenApi([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest req) =>
-        Guard.Run(metrics, logger, req, () => Docs.OpenApi);
+        Guard.Run(api.Cors, metrics, logger, req, () => Docs.OpenApi);
 
     [Function("Docs")]
     public IActionResult DocsPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest req) =>
-        Guard.Run(metrics, logger, req, () => Docs.Page);
+        Guard.Run(api.Cors, metrics, logger, req, () => Docs.Page);
 
     [Function("Viewer")]
     public IActionResult Viewer([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "viewer")] HttpRequest req) =>
-        Guard.Run(metrics, logger, req, () => Docs.Viewer);
+        Guard.Run(api.Cors, metrics, logger, req, () => Docs.Viewer);
+
+    /// <summary>Preflights of other origins' pages (<see cref="CorsPolicy"/>): permission to GET and HEAD for an
+    /// allowed origin, nothing for admin methods.</summary>
+    [Function("Preflight")]
+    public IActionResult Preflight([HttpTrigger(AuthorizationLevel.Anonymous, "options", Route = "{*path}")] HttpRequest req, string? path) =>
+        new ApiResult(api.Cors.Preflight(req.Headers.Origin, req.Headers.AccessControlRequestMethod));
 
     [Function("DocsAsset")]
     public IActionResult DocsAsset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs/{asset}")] HttpRequest req, string asset) =>
-        Guard.Run(metrics, logger, req, () => Docs.Asset(asset, ApiResult.AcceptsGzip(req)));
+        Guard.Run(api.Cors, metrics, logger, req, () => Docs.Asset(asset, ApiResult.AcceptsGzip(req)));
 }
 
 /// <summary>Admin routes: a Functions key (AuthorizationLevel.Function) and the X-Admin-Token header.</summary>
@@ -99,9 +105,16 @@ public sealed class AdminFunctions(FramesApi api, FramesOptions options, FramesM
 internal static class Guard
 {
     public static IActionResult Run(FramesMetrics metrics, ILogger logger, HttpRequest req, Func<ApiResponse> handle) =>
-        RunAsync(metrics, logger, req, () => Task.FromResult(handle())).GetAwaiter().GetResult();
+        RunAsync(null, metrics, logger, req, () => Task.FromResult(handle())).GetAwaiter().GetResult();
 
-    public static async Task<IActionResult> RunAsync(FramesMetrics metrics, ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle)
+    /// <summary>A public read: its answer carries the CORS headers its origin is allowed.</summary>
+    public static IActionResult Run(CorsPolicy cors, FramesMetrics metrics, ILogger logger, HttpRequest req, Func<ApiResponse> handle) =>
+        RunAsync(cors, metrics, logger, req, () => Task.FromResult(handle())).GetAwaiter().GetResult();
+
+    public static Task<IActionResult> RunAsync(FramesMetrics metrics, ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle) =>
+        RunAsync(null, metrics, logger, req, handle);
+
+    public static async Task<IActionResult> RunAsync(CorsPolicy? cors, FramesMetrics metrics, ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
@@ -110,7 +123,7 @@ internal static class Guard
             // Tagged by status only: paths carry client-chosen ids, which would make the tag set unbounded.
             metrics.RequestDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 new KeyValuePair<string, object?>("status", response.Status));
-            return new ApiResult(response);
+            return new ApiResult(cors is null ? response : cors.ForRead(response, req.Headers.Origin));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

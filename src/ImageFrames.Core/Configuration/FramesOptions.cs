@@ -49,6 +49,8 @@ public sealed class FramesOptions
     /// <summary>Read by the Functions host for the backup timer; validated here so a typo stops start-up by name.</summary>
     [ConfigurationKeyName("FRAMES_BACKUP_SCHEDULE")] public string? BackupSchedule { get; set; }
     [ConfigurationKeyName("FRAMES_RECONCILE_SCHEDULE")] public string ReconcileSchedule { get; set; } = "0 */5 * * * *";
+    /// <summary>Other origins whose pages may read the public routes (<see cref="Serve.CorsPolicy"/>); empty: same-origin only.</summary>
+    [ConfigurationKeyName("FRAMES_CORS_ORIGINS")] public string? CorsOrigins { get; set; }
     [ConfigurationKeyName("ADMIN_TOKEN")] public string? AdminToken { get; set; }
 
     /// <summary>The colour table of a picture of <paramref name="dataset"/>: its absent grey, if it has one,
@@ -99,6 +101,7 @@ public sealed class FramesOptions
             if (o.BusyTimeoutSeconds is < 1 or > 86_400) errors.Add($"FRAMES_BUSY_TIMEOUT_SECONDS must be 1..86400, was {o.BusyTimeoutSeconds}.");
             if (o.AbandonedAfterSeconds is < 60 or > 604_800) errors.Add($"FRAMES_ABANDONED_AFTER_SECONDS must be 60..604800, was {o.AbandonedAfterSeconds}.");
             if (o.CacheMaxBytes < 0) errors.Add("FRAMES_CACHE_MAX_BYTES must be zero (off) or positive.");
+            if (Serve.CorsPolicy.Error(o.CorsOrigins) is { } cors) errors.Add(cors);
             if (string.IsNullOrWhiteSpace(o.BackupContainer)) errors.Add("FRAMES_BACKUP_CONTAINER must name a blob container.");
             if (o.BackupKeep is < 1 or > 10_000) errors.Add($"FRAMES_BACKUP_KEEP must be 1..10000, was {o.BackupKeep}.");
             if (!string.IsNullOrWhiteSpace(o.BackupSchedule) && o.BackupSchedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length != 6)

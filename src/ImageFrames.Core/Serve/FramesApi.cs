@@ -18,6 +18,9 @@ namespace ImageFrames.Serve;
 public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCache cache, RenderGate renders, FramesOptions options, BlobServiceClient? blobs = null)
 {
     private readonly VisibleVersions _versions = new(store);
+
+    /// <summary>Which other origins' pages may read the public routes (FRAMES_CORS_ORIGINS).</summary>
+    public CorsPolicy Cors { get; } = CorsPolicy.Parse(options.CorsOrigins);
     private readonly PictureNormalizer _normalizer = new(store);
 
     public const int DefaultLimit = 100, MaxLimit = 1000, MaxOffset = 100_000_000, MaxHeight = 20_000;
