@@ -16,8 +16,13 @@ namespace ImageFrames.Tests;
 public sealed class BrowserFixture : IAsyncLifetime
 {
     public const string Chromium = "/usr/bin/chromium";
-    private readonly HttpHarness _http = new();
-    private WebApplication? _app;
+    /// <summary>A second origin: a page server on another port, allowed by FRAMES_CORS_ORIGINS as
+    /// <see cref="AllowedOrigin"/>; the same server named <see cref="RefusedOrigin"/> is another origin, not allowed.</summary>
+    private static readonly int PagePort = AzuriteFixture.FreePort();
+    public string AllowedOrigin { get; } = $"http://127.0.0.1:{PagePort}";
+    public string RefusedOrigin { get; } = $"http://localhost:{PagePort}";
+    private readonly HttpHarness _http = new(o => o.CorsOrigins = $"http://127.0.0.1:{PagePort}");
+    private WebApplication? _app, _pages;
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -45,7 +50,14 @@ public sealed class BrowserFixture : IAsyncLifetime
         _app.MapGet("/api/colormaps/{name}", (HttpContext c, string name) => Send(c, f.GetColormap(c.Request, name)));
         _app.MapGet("/api/datasets/{id}/curves", (HttpContext c, string id) => Send(c, f.GetCurves(c.Request, id)));
         Map("frames/array", f.GetArray);
+        _app.MapMethods("/api/{**path}", ["OPTIONS"], (HttpContext c, string? path) => Send(c, f.Preflight(c.Request, path)));
         await _app.StartAsync();
+
+        var pages = WebApplication.CreateSlimBuilder();
+        pages.WebHost.UseUrls(AllowedOrigin);
+        _pages = pages.Build();
+        _pages.MapGet("/", () => Results.Content("<!doctype html><title>another origin</title><p>a page of another origin</p>", "text/html"));
+        await _pages.StartAsync();
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -65,6 +77,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_pages is not null) await _pages.DisposeAsync();
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
         if (_app is not null) await _app.DisposeAsync();
