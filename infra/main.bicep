@@ -28,6 +28,9 @@ param maximumInstanceCount int = 4
 @minValue(2)
 param postgresPoolSize int = 8
 
+@description('Other origins whose pages may read the public routes (FRAMES_CORS_ORIGINS: comma-separated scheme://host[:port], or *). Empty: same-origin only.')
+param corsOrigins string = ''
+
 @description('Days of point-in-time restore the PostgreSQL server keeps (7..35): the store\'s backups in Azure.')
 @minValue(7)
 @maxValue(35)
@@ -110,6 +113,7 @@ module app 'modules/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     postgresPoolSize: postgresPoolSize
+    corsOrigins: corsOrigins
   }
 }
 

@@ -18,6 +18,7 @@ param postgresDatabase string
 param maximumInstanceCount int
 param instanceMemoryMB int
 param postgresPoolSize int
+param corsOrigins string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -43,6 +44,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      // No platform CORS: it would answer every preflight itself, admin routes included, with headers the app does
+      // not choose. The app's own policy (FRAMES_CORS_ORIGINS, below) answers, the same as locally and in compose.
+      cors: { allowedOrigins: [], supportCredentials: false }
       appSettings: [
         { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
@@ -53,6 +57,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'FRAMES_POSTGRES', value: 'Host=${postgresHost};Database=${postgresDatabase};Username=${identityName};Ssl Mode=Require;Maximum Pool Size=${postgresPoolSize}' }
         { name: 'FRAMES_INPUT_CONTAINER', value: inputContainerName }
         { name: 'FRAMES_RECONCILE_SCHEDULE', value: '0 */5 * * * *' }
+        { name: 'FRAMES_CORS_ORIGINS', value: corsOrigins }
         // The host resolves the backup timer's schedule even for a disabled function. In Azure the store is
         // PostgreSQL, which the Flexible Server backs up itself (postgresBackupRetentionDays): the SQLite
         // backup function stays off.

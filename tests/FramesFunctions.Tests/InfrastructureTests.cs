@@ -159,6 +159,20 @@ public sealed class InfrastructureTests
             Assert.True(parameters.TryGetProperty(parameter.Name, out _), $"main.parameters.json lacks {parameter.Name}");
     }
 
+    /// <summary>HTTPS only, TLS 1.2 at least; CORS is the app's (FRAMES_CORS_ORIGINS from a parameter), the
+    /// platform's own left empty so it cannot open the admin routes.</summary>
+    [Fact]
+    public void TheAppIsHttpsOnlyAndLeavesCorsToTheApp()
+    {
+        var properties = Single("Microsoft.Web/sites").GetProperty("properties");
+        Assert.True(properties.GetProperty("httpsOnly").GetBoolean());
+        var site = properties.GetProperty("siteConfig");
+        Assert.Equal("1.2", site.GetProperty("minTlsVersion").GetString());
+        Assert.Empty(site.GetProperty("cors").GetProperty("allowedOrigins").EnumerateArray());
+        Assert.False(site.GetProperty("cors").GetProperty("supportCredentials").GetBoolean());
+        Assert.Contains("corsOrigins", Settings()["FRAMES_CORS_ORIGINS"]);
+    }
+
     [Theory]
     [InlineData("postdeploy.sh")]
     [InlineData("container-start.sh")]
