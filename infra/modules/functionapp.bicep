@@ -58,6 +58,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'FRAMES_INPUT_CONTAINER', value: inputContainerName }
         { name: 'FRAMES_RECONCILE_SCHEDULE', value: '0 */5 * * * *' }
         { name: 'FRAMES_CORS_ORIGINS', value: corsOrigins }
+        { name: 'FRAMES_RATE_LIMIT', value: '50' }
+        { name: 'FRAMES_RATE_BURST', value: '200' }
         // The host resolves the backup timer's schedule even for a disabled function. In Azure the store is
         // PostgreSQL, which the Flexible Server backs up itself (postgresBackupRetentionDays): the SQLite
         // backup function stays off.

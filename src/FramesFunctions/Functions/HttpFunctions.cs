@@ -10,61 +10,65 @@ namespace ImageFrames.Functions;
 /// <summary>The public read routes: each one only hands its request to <see cref="FramesApi"/>.</summary>
 public sealed class HttpFunctions(FramesApi api, FramesMetrics metrics, ILogger<HttpFunctions> logger)
 {
+    /// <summary>A public read: rate-limited per client at <paramref name="cost"/> tokens, answered with its CORS headers.</summary>
+    private IActionResult Read(HttpRequest req, Func<ApiResponse> handle, int cost = ClientRateLimiter.LightCost) =>
+        Guard.Run(api.Cors, api.RateLimiter, cost, metrics, logger, req, handle);
+
     [Function("Health")]
     public Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req) =>
         Guard.RunAsync(api.Cors, metrics, logger, req, () => api.HealthAsync(req.HttpContext.RequestAborted));
 
     [Function("ListDatasets")]
     public IActionResult ListDatasets([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets")] HttpRequest req) =>
-        Guard.Run(api.Cors, metrics, logger, req, api.Datasets);
+        Read(req, api.Datasets);
 
     [Function("GetDataset")]
     public IActionResult GetDataset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}")] HttpRequest req, string id) =>
-        Guard.Run(api.Cors, metrics, logger, req, () => api.Dataset(id));
+        Read(req, () => api.Dataset(id));
 
     [Function("GetCurves")]
     public IActionResult GetCurves([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}/curves")] HttpRequest req, string id) =>
-        Guard.Run(api.Cors, metrics, logger, req, () => api.Curves(id, req.Query));
+        Read(req, () => api.Curves(id, req.Query));
 
     [Function("GetFrames")]
     public IActionResult GetFrames([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames")] HttpRequest req) =>
-        Guard.Run(api.Cors, metrics, logger, req, () => api.Frames(req.Query));
+        Read(req, () => api.Frames(req.Query));
 
     [Function("GetStatistics")]
     public IActionResult GetStatistics([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/statistics")] HttpRequest req) =>
-        Guard.Run(api.Cors, metrics, logger, req, () => api.Statistics(req.Query));
+        Read(req, () => api.Statistics(req.Query), ClientRateLimiter.HeavyCost);
 
     [Function("GetArray")]
     public IActionResult GetArray([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/array")] HttpRequest req) =>
-        Guard.Run(api.Cors, metrics, logger, req, () => api.Array(req.Query));
+        Read(req, () => api.Array(req.Query), ClientRateLimiter.HeavyCost);
 
     [Function("GetFramesImage")]
     public IActionResult GetFramesImage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/image")] HttpRequest req) =>
-        Guard.Run(api.Cors, metrics, logger, req, () => api.FramesImage(req.Query));
+        Read(req, () => api.FramesImage(req.Query), ClientRateLimiter.HeavyCost);
 
     [Function("ListColormaps")]
     public IActionResult ListColormaps([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "colormaps")] HttpRequest req) =>
-        Guard.Run(api.Cors, metrics, logger, req, api.ColorMapList);
+        Read(req, api.ColorMapList);
 
     [Function("GetColormap")]
     public IActionResult GetColormap([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "colormaps/{name}")] HttpRequest req, string name) =>
-        Guard.Run(api.Cors, metrics, logger, req, () => api.ColorMap(name, req.Query));
+        Read(req, () => api.ColorMap(name, req.Query));
 
     [Function("CacheStats")]
     public IActionResult CacheStats([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cache/stats")] HttpRequest req) =>
-        Guard.Run(api.Cors, metrics, logger, req, api.CacheStatistics);
+        Read(req, api.CacheStatistics);
 
     [Function("OpenApi")]
     public IActionResult OpenApi([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest req) =>
-        Guard.Run(api.Cors, metrics, logger, req, () => Docs.OpenApi);
+        Read(req, () => Docs.OpenApi);
 
     [Function("Docs")]
     public IActionResult DocsPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest req) =>
-        Guard.Run(api.Cors, metrics, logger, req, () => Docs.Page);
+        Read(req, () => Docs.Page);
 
     [Function("Viewer")]
     public IActionResult Viewer([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "viewer")] HttpRequest req) =>
-        Guard.Run(api.Cors, metrics, logger, req, () => Docs.Viewer);
+        Read(req, () => Docs.Viewer);
 
     /// <summary>Preflights of other origins' pages (<see cref="CorsPolicy"/>): permission to GET and HEAD for an
     /// allowed origin, nothing for admin methods.</summary>
@@ -74,7 +78,7 @@ public sealed class HttpFunctions(FramesApi api, FramesMetrics metrics, ILogger<
 
     [Function("DocsAsset")]
     public IActionResult DocsAsset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs/{asset}")] HttpRequest req, string asset) =>
-        Guard.Run(api.Cors, metrics, logger, req, () => Docs.Asset(asset, ApiResult.AcceptsGzip(req)));
+        Read(req, () => Docs.Asset(asset, ApiResult.AcceptsGzip(req)));
 }
 
 /// <summary>Admin routes: a Functions key (AuthorizationLevel.Function) and the X-Admin-Token header.</summary>
@@ -107,19 +111,23 @@ internal static class Guard
     public static IActionResult Run(FramesMetrics metrics, ILogger logger, HttpRequest req, Func<ApiResponse> handle) =>
         RunAsync(null, metrics, logger, req, () => Task.FromResult(handle())).GetAwaiter().GetResult();
 
-    /// <summary>A public read: its answer carries the CORS headers its origin is allowed.</summary>
-    public static IActionResult Run(CorsPolicy cors, FramesMetrics metrics, ILogger logger, HttpRequest req, Func<ApiResponse> handle) =>
-        RunAsync(cors, metrics, logger, req, () => Task.FromResult(handle())).GetAwaiter().GetResult();
+    /// <summary>A public read: admitted by the client's rate limit first (a refusal is a 429 problem), and its
+    /// answer carries the CORS headers its origin is allowed.</summary>
+    public static IActionResult Run(CorsPolicy cors, ClientRateLimiter? limiter, int cost, FramesMetrics metrics, ILogger logger, HttpRequest req, Func<ApiResponse> handle) =>
+        RunAsync(cors, metrics, logger, req, () => Task.FromResult(handle()), limiter, cost).GetAwaiter().GetResult();
 
     public static Task<IActionResult> RunAsync(FramesMetrics metrics, ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle) =>
         RunAsync(null, metrics, logger, req, handle);
 
-    public static async Task<IActionResult> RunAsync(CorsPolicy? cors, FramesMetrics metrics, ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle)
+    public static async Task<IActionResult> RunAsync(CorsPolicy? cors, FramesMetrics metrics, ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle,
+        ClientRateLimiter? limiter = null, int cost = ClientRateLimiter.LightCost)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            var response = await handle();
+            var refused = limiter?.Admit(req, cost);
+            if (refused is not null) metrics.RateLimited.Add(1);
+            var response = refused ?? await handle();
             // Tagged by status only: paths carry client-chosen ids, which would make the tag set unbounded.
             metrics.RequestDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 new KeyValuePair<string, object?>("status", response.Status));

@@ -18,10 +18,12 @@ public sealed class FramesMetrics
         BytesIngested = meter.CreateCounter<long>("imageframes.ingest.bytes", "By", "CSV bytes read by ingests, whatever their outcome");
         IngestDuration = meter.CreateHistogram<double>("imageframes.ingest.duration", "ms", "Wall time of one ingest");
         RequestDuration = meter.CreateHistogram<double>("imageframes.http.duration", "ms", "Time to answer one HTTP request");
+        RateLimited = meter.CreateCounter<long>("imageframes.http.rate_limited", "{request}", "Requests refused with 429 by the per-client rate limit");
     }
 
     public Counter<long> RowsIngested { get; }
     public Counter<long> BytesIngested { get; }
     public Histogram<double> IngestDuration { get; }
     public Histogram<double> RequestDuration { get; }
+    public Counter<long> RateLimited { get; }
 }

@@ -51,6 +51,11 @@ public sealed class FramesOptions
     [ConfigurationKeyName("FRAMES_RECONCILE_SCHEDULE")] public string ReconcileSchedule { get; set; } = "0 */5 * * * *";
     /// <summary>Other origins whose pages may read the public routes (<see cref="Serve.CorsPolicy"/>); empty: same-origin only.</summary>
     [ConfigurationKeyName("FRAMES_CORS_ORIGINS")] public string? CorsOrigins { get; set; }
+    /// <summary>Tokens a second each client gets for the public routes (<see cref="Serve.ClientRateLimiter"/>); 0: no limit.</summary>
+    [ConfigurationKeyName("FRAMES_RATE_LIMIT")] public int RateLimit { get; set; }
+    [ConfigurationKeyName("FRAMES_RATE_BURST")] public int RateBurst { get; set; } = 40;
+    /// <summary>Proxies in front of the worker whose X-Forwarded-For entries are believed (the Functions host is one).</summary>
+    [ConfigurationKeyName("FRAMES_TRUSTED_PROXIES")] public int TrustedProxies { get; set; } = 1;
     [ConfigurationKeyName("ADMIN_TOKEN")] public string? AdminToken { get; set; }
 
     /// <summary>The colour table of a picture of <paramref name="dataset"/>: its absent grey, if it has one,
@@ -102,6 +107,10 @@ public sealed class FramesOptions
             if (o.AbandonedAfterSeconds is < 60 or > 604_800) errors.Add($"FRAMES_ABANDONED_AFTER_SECONDS must be 60..604800, was {o.AbandonedAfterSeconds}.");
             if (o.CacheMaxBytes < 0) errors.Add("FRAMES_CACHE_MAX_BYTES must be zero (off) or positive.");
             if (Serve.CorsPolicy.Error(o.CorsOrigins) is { } cors) errors.Add(cors);
+            if (o.RateLimit is < 0 or > 1_000_000) errors.Add($"FRAMES_RATE_LIMIT must be 0 (no limit) to 1000000 requests a second per client, was {o.RateLimit}.");
+            if (o.RateLimit > 0 && o.RateBurst is < Serve.ClientRateLimiter.HeavyCost or > 10_000_000)
+                errors.Add($"FRAMES_RATE_BURST must be {Serve.ClientRateLimiter.HeavyCost} (a picture's cost) to 10000000, was {o.RateBurst}.");
+            if (o.TrustedProxies is < 0 or > 16) errors.Add($"FRAMES_TRUSTED_PROXIES must be 0..16, was {o.TrustedProxies}.");
             if (string.IsNullOrWhiteSpace(o.BackupContainer)) errors.Add("FRAMES_BACKUP_CONTAINER must name a blob container.");
             if (o.BackupKeep is < 1 or > 10_000) errors.Add($"FRAMES_BACKUP_KEEP must be 1..10000, was {o.BackupKeep}.");
             if (!string.IsNullOrWhiteSpace(o.BackupSchedule) && o.BackupSchedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length != 6)

@@ -21,6 +21,9 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
 
     /// <summary>Which other origins' pages may read the public routes (FRAMES_CORS_ORIGINS).</summary>
     public CorsPolicy Cors { get; } = CorsPolicy.Parse(options.CorsOrigins);
+
+    /// <summary>Each client's token bucket for the public routes (FRAMES_RATE_LIMIT; off at 0).</summary>
+    public ClientRateLimiter RateLimiter { get; } = new(options);
     private readonly PictureNormalizer _normalizer = new(store);
 
     public const int DefaultLimit = 100, MaxLimit = 1000, MaxOffset = 100_000_000, MaxHeight = 20_000;
