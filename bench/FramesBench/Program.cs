@@ -17,6 +17,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 //        dotnet run -c Release --project bench/FramesBench -- cold-start [--runs 5]   (see ColdStart.cs)
 //        dotnet run -c Release --project bench/FramesBench -- dlis [--frames 250000]  (DLIS ingest through the CLI)
 //        dotnet run -c Release --project bench/FramesBench -- serve [--seconds 3]     (through HTTP; see ServeBench.cs)
+//        dotnet run -c Release --project bench/FramesBench -- fairness BASE --limit N (rate limits; see FairnessBench.cs)
 // With FRAMES_POSTGRES set, every stage runs against that PostgreSQL database instead of SQLite files (one
 // dataset per run, named like the file it would have been; replaced on each run).
 if (args.FirstOrDefault() == "micro")
@@ -33,6 +34,11 @@ if (args.FirstOrDefault() == "cold-start")
 if (args.FirstOrDefault() == "serve")
 {
     await ImageFrames.Bench.ServeBench.RunAsync(args);
+    return;
+}
+if (args.FirstOrDefault() == "fairness")
+{
+    await ImageFrames.Bench.FairnessBench.RunAsync(args);
     return;
 }
 if (args.FirstOrDefault() == "serve-host")
