@@ -4,7 +4,7 @@ using Azure.Storage.Blobs.Models;
 namespace ImageFrames.Operations;
 
 /// <summary>One backup kept in the container: its name (which sorts by the time it was taken) and size.</summary>
-public sealed record StoredBackup(string Name, long Bytes, DateTimeOffset? Uploaded);
+public sealed record StoredBackup(string Name, long Bytes);
 
 /// <summary>
 /// The blob container that keeps the SQLite store's backups (<c>FRAMES_BACKUP_CONTAINER</c>): each backup is
@@ -24,7 +24,7 @@ public sealed class BackupContainer(BlobContainerClient container)
             await container.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
             var name = SqliteBackup.NameFor(taken);
             await container.GetBlobClient(name).UploadAsync(compressed, overwrite: true, ct).ConfigureAwait(false);
-            return (new StoredBackup(name, new FileInfo(compressed).Length, taken), summary);
+            return (new StoredBackup(name, new FileInfo(compressed).Length), summary);
         }
         finally
         {
@@ -38,7 +38,7 @@ public sealed class BackupContainer(BlobContainerClient container)
         var backups = new List<StoredBackup>();
         if (!await container.ExistsAsync(ct).ConfigureAwait(false)) return backups;
         await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, "frames-", ct).ConfigureAwait(false))
-            if (SqliteBackup.IsBackupName(blob.Name)) backups.Add(new StoredBackup(blob.Name, blob.Properties.ContentLength ?? 0, blob.Properties.LastModified));
+            if (SqliteBackup.IsBackupName(blob.Name)) backups.Add(new StoredBackup(blob.Name, blob.Properties.ContentLength ?? 0));
         backups.Sort((a, b) => string.CompareOrdinal(b.Name, a.Name));
         return backups;
     }

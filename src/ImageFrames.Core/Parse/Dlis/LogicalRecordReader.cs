@@ -188,14 +188,17 @@ public sealed class LogicalRecordReader : IDisposable
         read = await ReadAsync(_visible.AsMemory(4, length - 4), ct).ConfigureAwait(false);
         if (read < length - 4)
             throw new DlisFormatException(_visibleOffset, _tapeImage is { AtTapeMark: true }
-                ? $"visible record length {length} overruns its tape file: a TIF tape mark (file byte {_tapeImage.FilePosition - TapeImageStream.HeaderLength}) comes {4 + read} bytes into it"
+                ? $"visible record length {length} overruns its tape file: {TapeMark} comes {4 + read} bytes into it"
                 : $"visible record length {length} overruns the file, which ends {4 + read} bytes into it");
         _visiblePos = 4;
         _visibleEnd = length;
         return true;
     }
 
-    private string Ends => _tapeImage is { AtTapeMark: true } ? $"a TIF tape mark (file byte {_tapeImage.FilePosition - TapeImageStream.HeaderLength}) comes" : "the file ends";
+    private string Ends => _tapeImage is { AtTapeMark: true } ? $"{TapeMark} comes" : "the file ends";
+
+    /// <summary>The tape mark the TIF layer stands at, placed in the file.</summary>
+    private string TapeMark => $"a TIF tape mark (file byte {_tapeImage!.FilePosition - TapeImageStream.HeaderLength})";
 
     /// <summary>Fills <paramref name="buffer"/> from the bytes carried over from opening, then the stream;
     /// fewer bytes only at the end of the file or at a tape mark.</summary>

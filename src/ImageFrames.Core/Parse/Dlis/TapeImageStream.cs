@@ -47,9 +47,6 @@ public sealed class TapeImageStream : Stream
         return stream;
     }
 
-    /// <summary>How many tape marks have been passed; each ends a tape file.</summary>
-    public int TapeMarks { get; private set; }
-
     /// <summary>Whether the stream stands at a tape mark (reads return 0 until <see cref="NextTapeFileAsync"/>).</summary>
     public bool AtTapeMark => _atTapeMark;
 
@@ -112,7 +109,6 @@ public sealed class TapeImageStream : Stream
         (_headerAt, _nextHeaderAt) = (at, next);
         if (type == TapeMark)
         {
-            TapeMarks++;
             _atTapeMark = true;
             _dataLeft = 0;
             if (next != at + HeaderLength)
