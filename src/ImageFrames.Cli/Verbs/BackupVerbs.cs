@@ -98,7 +98,7 @@ public static class BackupVerbs
     {
         var options = cli.Get<FramesOptions>();
         if (!string.IsNullOrWhiteSpace(options.PostgresConnectionString))
-            throw new UsageException($"{verb} is for the SQLite store; FRAMES_POSTGRES is set — use pg_dump/pg_restore (README, 'Scale out: PostgreSQL')");
+            throw new UsageException($"{verb} is for the SQLite store; FRAMES_POSTGRES is set — use pg_dump/pg_restore (docs/deploy.md, 'Scale out: PostgreSQL')");
         return options;
     }
 

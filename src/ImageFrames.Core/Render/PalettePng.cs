@@ -11,7 +11,7 @@ namespace ImageFrames.Render;
 /// Writes a colour-mapped grey image as an indexed PNG: the colour map's 256 entries are the palette and
 /// the stored grey bytes are the pixel indexes, unchanged. That is lossless by construction, a third of the
 /// raw size of RGB, needs no per-pixel colour lookup, and is compressed by the platform's native zlib —
-/// several times faster than a general RGB encoder for the same picture (see README › Performance).
+/// several times faster than a general RGB encoder for the same picture (see docs/performance.md).
 /// Rows are taken as they come (<see cref="WriteRows"/>) and leave as a series of IDAT chunks, so a picture
 /// of any height is encoded in a few small buffers: memory is the compressed output, not the picture.
 /// </summary>
