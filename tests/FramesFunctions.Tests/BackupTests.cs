@@ -148,9 +148,19 @@ public sealed class BackupTests : IDisposable
         var live = _http.Db.Options.DatabasePath;
         var refused = await Assert.ThrowsAsync<BackupRejectedException>(() => RestoreAsync(backup, live));
         Assert.Contains("pass --force to replace it (it holds 1 datasets)", refused.Message);
-        _http.Db.Store.FindDataset("one"); // a pooled connection stays open
-        refused = await Assert.ThrowsAsync<BackupRejectedException>(() => RestoreAsync(backup, live, force: true));
-        Assert.Contains("another process has the database", refused.Message);
+        // A running service holds connections; hold one ourselves rather than trust the store's pool to keep
+        // one (Microsoft.Data.Sqlite prunes idle pooled connections on a timer, so that raced on a slow CI).
+        using (var running = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={live};Pooling=False"))
+        {
+            running.Open();
+            using (var read = running.CreateCommand())
+            {
+                read.CommandText = "SELECT count(*) FROM datasets"; // a connection maps the WAL index on first use
+                read.ExecuteScalar();
+            }
+            refused = await Assert.ThrowsAsync<BackupRejectedException>(() => RestoreAsync(backup, live, force: true));
+            Assert.Contains("another process has the database", refused.Message);
+        }
         Assert.NotNull(_http.Db.Store.FindDataset("one"));
 
         // A database nobody has open is replaced, WAL and all.
