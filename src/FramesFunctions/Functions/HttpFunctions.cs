@@ -88,7 +88,7 @@ public sealed class AdminFunctions(FramesApi api, FramesOptions options, FramesM
     public Task<IActionResult> IngestDataset([HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{id}")] HttpRequest req, string id) =>
         Guard.RunAsync(metrics, logger, req, () =>
         {
-            if (api.Authorize(req.Headers) is { } refusal) return Task.FromResult(refusal);
+            if (api.Authorize(req) is { } refusal) return Task.FromResult(refusal);
             // The worker's Kestrel stops bodies at 30 MB by default; CSVs may be far larger, and the ingest
             // enforces FRAMES_MAX_CSV_BYTES itself while it streams.
             if (req.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -98,11 +98,11 @@ public sealed class AdminFunctions(FramesApi api, FramesOptions options, FramesM
 
     [Function("DeleteDataset")]
     public IActionResult DeleteDataset([HttpTrigger(AuthorizationLevel.Function, "delete", Route = "datasets/{id}")] HttpRequest req, string id) =>
-        Guard.Run(metrics, logger, req, () => api.Authorize(req.Headers) ?? api.Delete(id));
+        Guard.Run(metrics, logger, req, () => api.Authorize(req) ?? api.Delete(id));
 
     [Function("ClearCache")]
     public IActionResult ClearCache([HttpTrigger(AuthorizationLevel.Function, "delete", Route = "cache")] HttpRequest req) =>
-        Guard.Run(metrics, logger, req, () => api.Authorize(req.Headers) ?? api.ClearCache());
+        Guard.Run(metrics, logger, req, () => api.Authorize(req) ?? api.ClearCache());
 }
 
 /// <summary>The last line of defence: a fault becomes a problem body without internals, logged with the request id.</summary>

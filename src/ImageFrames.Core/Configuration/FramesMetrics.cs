@@ -19,6 +19,7 @@ public sealed class FramesMetrics
         IngestDuration = meter.CreateHistogram<double>("imageframes.ingest.duration", "ms", "Wall time of one ingest");
         RequestDuration = meter.CreateHistogram<double>("imageframes.http.duration", "ms", "Time to answer one HTTP request");
         RateLimited = meter.CreateCounter<long>("imageframes.http.rate_limited", "{request}", "Requests refused with 429 by the per-client rate limit");
+        AdminLockouts = meter.CreateCounter<long>("imageframes.admin.lockouts", "{client}", "Clients locked out of the admin routes for wrong admin tokens");
     }
 
     public Counter<long> RowsIngested { get; }
@@ -26,4 +27,5 @@ public sealed class FramesMetrics
     public Histogram<double> IngestDuration { get; }
     public Histogram<double> RequestDuration { get; }
     public Counter<long> RateLimited { get; }
+    public Counter<long> AdminLockouts { get; }
 }

@@ -15,7 +15,8 @@ namespace ImageFrames.Serve;
 /// What each HTTP route answers, written against plain query collections and streams so the function classes
 /// only adapt triggers to it. Reads go store → render → cache; every bad parameter is a 400 problem.
 /// </summary>
-public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCache cache, RenderGate renders, FramesOptions options, BlobServiceClient? blobs = null)
+public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCache cache, RenderGate renders, FramesOptions options, BlobServiceClient? blobs = null,
+    AdminLockout? lockout = null)
 {
     private readonly VisibleVersions _versions = new(store);
 
@@ -24,6 +25,9 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
 
     /// <summary>Each client's token bucket for the public routes (FRAMES_RATE_LIMIT; off at 0).</summary>
     public ClientRateLimiter RateLimiter { get; } = new(options);
+
+    /// <summary>Each client's allowance of wrong admin tokens.</summary>
+    private readonly AdminLockout _lockout = lockout ?? new AdminLockout();
     private readonly PictureNormalizer _normalizer = new(store);
 
     public const int DefaultLimit = 100, MaxLimit = 1000, MaxOffset = 100_000_000, MaxHeight = 20_000;
@@ -382,17 +386,22 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
     // ---- admin ------------------------------------------------------------------------------------------
 
     /// <summary>Null when the caller may act; otherwise the refusal. The token is compared in constant time
-    /// (over SHA-256 digests, so not even its length leaks) and only ever read from the header.</summary>
-    public ApiResponse? Authorize(IHeaderDictionary headers)
+    /// (over SHA-256 digests, so not even its length leaks) and only ever read from the header; a client that
+    /// sent too many wrong ones is refused before its token is looked at (<see cref="AdminLockout"/>).</summary>
+    public ApiResponse? Authorize(HttpRequest request)
     {
         if (string.IsNullOrEmpty(options.AdminToken))
             return ApiResponse.Problem(403, "Admin disabled", "admin routes are disabled: no ADMIN_TOKEN is configured");
-        var given = headers["X-Admin-Token"];
+        var client = RateLimiter.ClientOf(request);
+        if (_lockout.Refusal(client) is { } lockedOut) return lockedOut;
+        var given = request.Headers["X-Admin-Token"];
         if (given.Count != 1 || string.IsNullOrEmpty(given[0]))
             return ApiResponse.Problem(401, "Admin token required", "send the admin token in the X-Admin-Token header");
         var match = CryptographicOperations.FixedTimeEquals(
             SHA256.HashData(Encoding.UTF8.GetBytes(given[0]!)), SHA256.HashData(Encoding.UTF8.GetBytes(options.AdminToken)));
-        return match ? null : ApiResponse.Problem(401, "Admin token rejected", "the X-Admin-Token header does not match");
+        if (match) return null;
+        _lockout.Failed(client);
+        return ApiResponse.Problem(401, "Admin token rejected", "the X-Admin-Token header does not match");
     }
 
     public async Task<ApiResponse> IngestAsync(string id, Stream body, CancellationToken ct)
