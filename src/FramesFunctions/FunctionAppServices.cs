@@ -4,6 +4,8 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
 
 namespace ImageFrames;
 
@@ -16,6 +18,7 @@ public static class FunctionAppServices
     {
         services.AddImageFramesCore(configuration);
         services.AddApplicationInsightsWhenConfigured(configuration);
+        services.AddFramesMetricsExport(configuration);
         services.AddHostedService<InputContainerInitializer>();
         services.AddHostedService<StoreMaintenance>();
         return services;
@@ -35,6 +38,22 @@ public static class FunctionAppServices
         {
             var warningOnly = options.Rules.FirstOrDefault(rule => rule.ProviderName == ApplicationInsightsLoggerProvider);
             if (warningOnly is not null) options.Rules.Remove(warningOnly);
+        });
+    }
+
+    /// <summary>The <c>ImageFrames</c> meter through OpenTelemetry: to the Prometheus exporter that /api/metrics
+    /// serves, and, when Application Insights is configured, to Azure Monitor as well. The gauges are created
+    /// with the provider, so an exporter that pushes (Azure Monitor) sees them without a scrape.</summary>
+    private static void AddFramesMetricsExport(this IServiceCollection services, IConfiguration configuration)
+    {
+        var applicationInsights = configuration[ApplicationInsightsSetting];
+        services.AddOpenTelemetry().WithMetrics(metrics =>
+        {
+            // No scrape caching: a scrape every few seconds is cheap, and a cached one would show numbers from before the last requests.
+            metrics.AddMeter(FramesMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
+            metrics.AddInstrumentation(provider => provider.GetRequiredService<FramesGauges>());
+            if (!string.IsNullOrWhiteSpace(applicationInsights))
+                metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = applicationInsights);
         });
     }
 

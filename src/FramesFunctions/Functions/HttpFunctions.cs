@@ -1,5 +1,6 @@
 using ImageFrames.Configuration;
 using ImageFrames.Serve;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -11,8 +12,8 @@ namespace ImageFrames.Functions;
 public sealed class HttpFunctions(FramesApi api, FramesMetrics metrics, ILogger<HttpFunctions> logger)
 {
     /// <summary>A public read: rate-limited per client at <paramref name="cost"/> tokens, answered with its CORS headers.</summary>
-    private IActionResult Read(HttpRequest req, Func<ApiResponse> handle, int cost = ClientRateLimiter.LightCost) =>
-        Guard.Run(api.Cors, api.RateLimiter, cost, metrics, logger, req, handle);
+    private IActionResult Read(HttpRequest req, Func<ApiResponse> handle, int cost = ClientRateLimiter.LightCost, [CallerMemberName] string route = "") =>
+        Guard.Run(api.Cors, api.RateLimiter, cost, metrics, logger, req, handle, route);
 
     [Function("Health")]
     public Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req) =>
@@ -108,38 +109,47 @@ public sealed class AdminFunctions(FramesApi api, FramesOptions options, FramesM
 /// <summary>The last line of defence: a fault becomes a problem body without internals, logged with the request id.</summary>
 internal static class Guard
 {
-    public static IActionResult Run(FramesMetrics metrics, ILogger logger, HttpRequest req, Func<ApiResponse> handle) =>
-        RunAsync(null, metrics, logger, req, () => Task.FromResult(handle())).GetAwaiter().GetResult();
+    // Each entry point takes its route's name from its caller (the function method), for the metrics' route tag.
+    public static IActionResult Run(FramesMetrics metrics, ILogger logger, HttpRequest req, Func<ApiResponse> handle, [CallerMemberName] string route = "") =>
+        RunAsync(null, metrics, logger, req, () => Task.FromResult(handle()), route: route).GetAwaiter().GetResult();
 
     /// <summary>A public read: admitted by the client's rate limit first (a refusal is a 429 problem), and its
     /// answer carries the CORS headers its origin is allowed.</summary>
-    public static IActionResult Run(CorsPolicy cors, ClientRateLimiter? limiter, int cost, FramesMetrics metrics, ILogger logger, HttpRequest req, Func<ApiResponse> handle) =>
-        RunAsync(cors, metrics, logger, req, () => Task.FromResult(handle()), limiter, cost).GetAwaiter().GetResult();
+    public static IActionResult Run(CorsPolicy cors, ClientRateLimiter? limiter, int cost, FramesMetrics metrics, ILogger logger, HttpRequest req, Func<ApiResponse> handle,
+        [CallerMemberName] string route = "") =>
+        RunAsync(cors, metrics, logger, req, () => Task.FromResult(handle()), limiter, cost, route).GetAwaiter().GetResult();
 
-    public static Task<IActionResult> RunAsync(FramesMetrics metrics, ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle) =>
-        RunAsync(null, metrics, logger, req, handle);
+    public static Task<IActionResult> RunAsync(FramesMetrics metrics, ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle, [CallerMemberName] string route = "") =>
+        RunAsync(null, metrics, logger, req, handle, route: route);
 
     public static async Task<IActionResult> RunAsync(CorsPolicy? cors, FramesMetrics metrics, ILogger logger, HttpRequest req, Func<Task<ApiResponse>> handle,
-        ClientRateLimiter? limiter = null, int cost = ClientRateLimiter.LightCost)
+        ClientRateLimiter? limiter = null, int cost = ClientRateLimiter.LightCost, [CallerMemberName] string route = "")
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var status = 500;
         try
         {
             var refused = limiter?.Admit(req, cost);
             if (refused is not null) metrics.RateLimited.Add(1);
             var response = refused ?? await handle();
-            // Tagged by status only: paths carry client-chosen ids, which would make the tag set unbounded.
-            metrics.RequestDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                new KeyValuePair<string, object?>("status", response.Status));
+            status = response.Status;
             return new ApiResult(cors is null ? response : cors.ForRead(response, req.Headers.Origin));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var id = ApiResult.RequestId(req.HttpContext);
             var unavailable = ImageFrames.Store.FrameStore.IsDatabaseFailure(e) || e is IOException;
+            if (unavailable) metrics.StoreErrors.Add(1);
+            status = unavailable ? 503 : 500;
             logger.LogError(e, "Request {RequestId} {Method} {Path} failed", id, req.Method, req.Path);
-            return new ApiResult(ApiResponse.Problem(unavailable ? 503 : 500, unavailable ? "Service unavailable" : "Internal error",
+            return new ApiResult(ApiResponse.Problem(status, unavailable ? "Service unavailable" : "Internal error",
                 $"the request could not be completed; quote request id {id} when reporting it"));
+        }
+        finally
+        {
+            // Tagged by the function's name and the status: paths carry client-chosen ids, which would make the tag set unbounded.
+            metrics.RequestDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("status", status));
         }
     }
 }

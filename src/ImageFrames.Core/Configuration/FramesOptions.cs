@@ -58,6 +58,10 @@ public sealed class FramesOptions
     [ConfigurationKeyName("FRAMES_TRUSTED_PROXIES")] public int TrustedProxies { get; set; } = 1;
     [ConfigurationKeyName("ADMIN_TOKEN")] public string? AdminToken { get; set; }
 
+    /// <summary>Whether <c>/api/metrics</c> answers without the admin token: only for a private network, where
+    /// the scraper is the only other party.</summary>
+    [ConfigurationKeyName("FRAMES_METRICS_OPEN")] public bool MetricsOpen { get; set; }
+
     /// <summary>The colour table of a picture of <paramref name="dataset"/>: its absent grey, if it has one,
     /// drawn in <see cref="NoDataColor"/>.</summary>
     public SixLabors.ImageSharp.PixelFormats.Rgb24[] TableFor(Store.DatasetInfo dataset, SixLabors.ImageSharp.PixelFormats.Rgb24[] table) =>

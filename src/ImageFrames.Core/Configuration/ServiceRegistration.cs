@@ -28,6 +28,7 @@ public static class ServiceRegistration
         services.AddSingleton<Operations.BackupService>();
         services.AddSingleton<Serve.ResponseCache>();
         services.AddSingleton<Serve.RenderGate>();
+        services.AddSingleton<FramesGauges>();
         services.AddSingleton<Serve.AdminLockout>();
         services.AddSingleton<Serve.FramesApi>();
         services.AddAzureClientsCore(); // AzureComponentFactory: token credentials from configuration, as the host builds them

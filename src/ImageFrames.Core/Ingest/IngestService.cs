@@ -207,10 +207,10 @@ public sealed class IngestService(FrameStore store, FramesOptions options, Frame
     /// <summary>Metrics and the one log line of an ingest's outcome (a dataset's, for files that become several).</summary>
     internal IngestResult Reported(IngestResult result, string sourceName)
     {
-        var outcome = new KeyValuePair<string, object?>("status", result.Status.ToString().ToLowerInvariant());
+        var outcome = new KeyValuePair<string, object?>("outcome", result.Status.ToString().ToLowerInvariant());
         if (result.Status == IngestStatus.Succeeded) metrics.RowsIngested.Add(result.Rows);
         metrics.BytesIngested.Add(result.Bytes, outcome);
-        metrics.IngestDuration.Record(result.Elapsed.TotalMilliseconds, outcome);
+        metrics.IngestDuration.Record(result.Elapsed.TotalSeconds, outcome);
         logger.Log(result.Status is IngestStatus.Rejected or IngestStatus.Failed ? LogLevel.Warning : LogLevel.Information,
             "Ingest {Status} for dataset {DatasetId} from {Source}: {Rows} rows, {Skipped} skipped, {Bytes} bytes in {ElapsedMs:F0} ms {Error}",
             result.Status, result.DatasetId, sourceName, result.Rows, result.SkippedRows, result.Bytes, result.Elapsed.TotalMilliseconds, result.Error);

@@ -15,7 +15,7 @@ public sealed record ReconcileResult(int Listed, int Ingested, int Skipped, int 
 /// finds the same SHA-256 and reports "unchanged".
 /// </summary>
 public sealed class ReconcileService(BlobServiceClient? blobs, FrameStore store, IngestService ingest, FramesOptions options,
-    TimeProvider time, ILogger<ReconcileService> logger)
+    TimeProvider time, ILogger<ReconcileService> logger, FramesMetrics? metrics = null)
 {
     /// <summary>Wait after the n-th failed round in a row: 1, 2, 4 … minutes, at most an hour.</summary>
     public static TimeSpan Backoff(int rounds) => TimeSpan.FromMinutes(Math.Min(60, 1 << Math.Clamp(rounds - 1, 0, 6)));
@@ -38,6 +38,19 @@ public sealed class ReconcileService(BlobServiceClient? blobs, FrameStore store,
     }
 
     public async Task<ReconcileResult> SweepAsync(CancellationToken ct)
+    {
+        var result = await SweepOnceAsync(ct);
+        if (metrics is not null)
+        {
+            metrics.SweepRounds.Add(1);
+            metrics.SweepBlobs.Add(result.Ingested, new KeyValuePair<string, object?>("result", "ingested"));
+            metrics.SweepBlobs.Add(result.Failed, new KeyValuePair<string, object?>("result", "failed"));
+            metrics.SweepBlobs.Add(result.Abandoned, new KeyValuePair<string, object?>("result", "abandoned"));
+        }
+        return result;
+    }
+
+    private async Task<ReconcileResult> SweepOnceAsync(CancellationToken ct)
     {
         var abandoned = store.RemoveAbandonedIngests(TimeSpan.FromSeconds(options.AbandonedAfterSeconds));
         if (blobs is null) return new ReconcileResult(0, 0, 0, 0, abandoned);

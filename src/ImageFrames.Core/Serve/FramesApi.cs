@@ -394,14 +394,24 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
             return ApiResponse.Problem(403, "Admin disabled", "admin routes are disabled: no ADMIN_TOKEN is configured");
         var client = RateLimiter.ClientOf(request);
         if (_lockout.Refusal(client) is { } lockedOut) return lockedOut;
-        var given = request.Headers["X-Admin-Token"];
-        if (given.Count != 1 || string.IsNullOrEmpty(given[0]))
-            return ApiResponse.Problem(401, "Admin token required", "send the admin token in the X-Admin-Token header");
+        if (GivenToken(request.Headers) is not { } given)
+            return ApiResponse.Problem(401, "Admin token required", "send the admin token in the X-Admin-Token header (or as Authorization: Bearer)");
         var match = CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(given[0]!)), SHA256.HashData(Encoding.UTF8.GetBytes(options.AdminToken)));
+            SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(options.AdminToken)));
         if (match) return null;
         _lockout.Failed(client);
         return ApiResponse.Problem(401, "Admin token rejected", "the X-Admin-Token header does not match");
+    }
+
+    /// <summary>The one token the request sends: X-Admin-Token, or a bearer token (what a Prometheus scrape can
+    /// send); none when missing, empty or sent more than once.</summary>
+    private static string? GivenToken(IHeaderDictionary headers)
+    {
+        var header = headers["X-Admin-Token"];
+        if (header.Count > 0) return header.Count == 1 && !string.IsNullOrEmpty(header[0]) ? header[0] : null;
+        var authorization = headers.Authorization;
+        return authorization.Count == 1 && authorization[0] is { } value && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            && value.Length > 7 ? value[7..].Trim() : null;
     }
 
     public async Task<ApiResponse> IngestAsync(string id, Stream body, CancellationToken ct)

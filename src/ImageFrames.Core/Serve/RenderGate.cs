@@ -9,13 +9,21 @@ namespace ImageFrames.Serve;
 public sealed class RenderGate(int slots, TimeSpan maxWait)
 {
     private readonly SemaphoreSlim _slots = new(slots);
+    private long _waits, _refused;
 
     /// <summary>One slot per core (at least two), and up to 20 s of waiting.</summary>
     public RenderGate() : this(Math.Max(2, Environment.ProcessorCount), TimeSpan.FromSeconds(20)) { }
 
+    /// <summary>Slots drawing now.</summary>
+    public int Busy => slots - _slots.CurrentCount;
+
+    /// <summary>Renders that found every slot busy (and waited), and those that then waited too long.</summary>
+    public long Waits => Interlocked.Read(ref _waits);
+    public long Refused => Interlocked.Read(ref _refused);
+
     public ApiResponse Run(Func<ApiResponse> render)
     {
-        if (!_slots.Wait(maxWait))
+        if (!_slots.Wait(0) && TimedOutWaiting())
             return ApiResponse.Problem(503, "Busy drawing", $"every render slot stayed busy for {maxWait.TotalSeconds:F0} s; retry shortly")
                 with { Headers = new Dictionary<string, string> { ["Retry-After"] = "2" } };
         try
@@ -26,5 +34,14 @@ public sealed class RenderGate(int slots, TimeSpan maxWait)
         {
             _slots.Release();
         }
+    }
+
+    /// <summary>Counts a wait for a slot; true when none came within the gate's wait.</summary>
+    private bool TimedOutWaiting()
+    {
+        Interlocked.Increment(ref _waits);
+        if (_slots.Wait(maxWait)) return false;
+        Interlocked.Increment(ref _refused);
+        return true;
     }
 }

@@ -55,6 +55,9 @@ public abstract class FrameStore : IDisposable
     /// <summary>Where the data is, for messages: a file path, or host, database and user — never a secret.</summary>
     public abstract string Location { get; }
 
+    /// <summary>The bytes the database takes on its disk, for the metrics: what backups and disk alerts size by.</summary>
+    public abstract long SizeBytes();
+
     /// <summary>Stored pixels per row.</summary>
     private protected int Width { get; }
 

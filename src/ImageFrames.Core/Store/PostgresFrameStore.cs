@@ -105,6 +105,13 @@ public sealed class PostgresFrameStore : FrameStore
     /// reconnects every 2 s), every stamp is new; a reconnect counts as a change, since notifications sent meanwhile
     /// were lost. A quiet connection is probed every 30 s, so a silently dropped one is noticed.
     /// </summary>
+    public override long SizeBytes()
+    {
+        using var connection = Open();
+        using var command = connection.Command("SELECT pg_database_size(current_database())");
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
+
     public override long ChangeStamp()
     {
         if (_listener is null)

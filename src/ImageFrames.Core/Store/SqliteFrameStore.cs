@@ -18,6 +18,10 @@ public sealed class SqliteFrameStore : FrameStore
     public override string Kind => "sqlite";
     public override string Location => DatabasePath;
 
+    /// <summary>The file and its WAL: until a checkpoint, new versions live in the WAL.</summary>
+    public override long SizeBytes() =>
+        new[] { DatabasePath, DatabasePath + "-wal" }.Select(path => new FileInfo(path)).Sum(file => file.Exists ? file.Length : 0);
+
     public SqliteFrameStore(FramesOptions options) : base(options.TargetWidth)
     {
         DatabasePath = Path.GetFullPath(options.DatabasePath);
