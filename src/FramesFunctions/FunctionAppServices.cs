@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 
@@ -46,16 +47,37 @@ public static class FunctionAppServices
     /// with the provider, so an exporter that pushes (Azure Monitor) sees them without a scrape.</summary>
     private static void AddFramesMetricsExport(this IServiceCollection services, IConfiguration configuration)
     {
-        var applicationInsights = configuration[ApplicationInsightsSetting];
+        var azureMonitor = AzureMonitorOptions(configuration);
         services.AddOpenTelemetry().WithMetrics(metrics =>
         {
             // No scrape caching: a scrape every few seconds is cheap, and a cached one would show numbers from before the last requests.
             metrics.AddMeter(FramesMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
             metrics.AddInstrumentation(provider => provider.GetRequiredService<FramesGauges>());
-            if (!string.IsNullOrWhiteSpace(applicationInsights))
-                metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = applicationInsights);
+            if (azureMonitor is not null)
+                metrics.AddAzureMonitorMetricExporter(o => (o.ConnectionString, o.Credential) = (azureMonitor.ConnectionString, azureMonitor.Credential));
         });
     }
+
+    /// <summary>Where the meters go in Azure, or null without Application Insights. Application Insights there
+    /// takes no keys (local authentication off), so the exporter signs in as the managed identity that
+    /// APPLICATIONINSIGHTS_AUTHENTICATION_STRING names (<c>ClientId=…;Authorization=AAD</c>), as the host does.</summary>
+    public static AzureMonitorExporterOptions? AzureMonitorOptions(IConfiguration configuration)
+    {
+        var connectionString = configuration[ApplicationInsightsSetting];
+        if (string.IsNullOrWhiteSpace(connectionString)) return null;
+        var options = new AzureMonitorExporterOptions { ConnectionString = connectionString };
+        var authentication = (configuration[ApplicationInsightsAuthenticationSetting] ?? "")
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => part.Split('=', 2)).Where(pair => pair.Length == 2)
+            .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.OrdinalIgnoreCase);
+        if (authentication.TryGetValue("Authorization", out var kind) && kind.Equals("AAD", StringComparison.OrdinalIgnoreCase))
+            options.Credential = authentication.TryGetValue("ClientId", out var clientId)
+                ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
+                : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
+        return options;
+    }
+
+    public const string ApplicationInsightsAuthenticationSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
 
     private const string ApplicationInsightsLoggerProvider = "Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider";
 }

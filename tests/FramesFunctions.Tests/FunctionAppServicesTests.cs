@@ -26,8 +26,29 @@ public sealed class FunctionAppServicesTests : IDisposable
     public async Task EveryFunctionClassCanBeCreated()
     {
         await using var services = Services();
-        foreach (var type in new[] { typeof(HttpFunctions), typeof(AdminFunctions), typeof(IngestBlobFunction), typeof(ReconcileFunction), typeof(BackupFunction) })
+        foreach (var type in new[] { typeof(HttpFunctions), typeof(AdminFunctions), typeof(IngestBlobFunction), typeof(ReconcileFunction), typeof(BackupFunction), typeof(MetricsFunction) })
             Assert.NotNull(ActivatorUtilities.CreateInstance(services, type));
+    }
+
+    /// <summary>In Azure, Application Insights takes no keys (local authentication off): the meters' Azure Monitor
+    /// exporter signs in as the app's managed identity named by APPLICATIONINSIGHTS_AUTHENTICATION_STRING, as the
+    /// Functions host does; without that setting it uses the connection string alone.</summary>
+    [Theory]
+    [InlineData("ClientId=11111111-2222-3333-4444-555555555555;Authorization=AAD", true)]
+    [InlineData(null, false)]
+    public void TheAzureMonitorExporterSignsInAsTheManagedIdentity(string? authentication, bool withCredential)
+    {
+        const string connection = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.invalid/";
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = connection,
+            ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = authentication,
+        }).Build();
+        var exporter = FunctionAppServices.AzureMonitorOptions(settings)!;
+        Assert.Equal(connection, exporter.ConnectionString);
+        if (withCredential) Assert.IsType<Azure.Identity.ManagedIdentityCredential>(exporter.Credential);
+        else Assert.Null(exporter.Credential);
+        Assert.Null(FunctionAppServices.AzureMonitorOptions(new ConfigurationBuilder().Build())); // no Application Insights: nothing exported
     }
 
     /// <summary>At start-up, an ingest whose process died (heartbeat older than the setting) is ended and purged.</summary>
