@@ -24,6 +24,8 @@ public sealed class SettingsTests : IDisposable
     [InlineData("FRAMES_ABANDONED_AFTER_SECONDS", "FRAMES_ABANDONED_AFTER_SECONDS=5")]
     [InlineData("FRAMES_BACKUP_KEEP", "FRAMES_BACKUP_KEEP=0")]
     [InlineData("FRAMES_RATE_LIMIT", "FRAMES_RATE_LIMIT=-1")]
+    [InlineData("FRAMES_RATE_LIMIT", "FRAMES_RATE_LIMIT=fast")]
+    [InlineData("FRAMES_METRICS_OPEN", "FRAMES_METRICS_OPEN=maybe")]
     [InlineData("FRAMES_RATE_BURST", "FRAMES_RATE_LIMIT=10", "FRAMES_RATE_BURST=2")]
     [InlineData("FRAMES_CORS_ORIGINS", "FRAMES_CORS_ORIGINS=viewer.example.com")]
     [InlineData("FRAMES_CORS_ORIGINS", "FRAMES_CORS_ORIGINS=https://viewer.example.com/app")]

@@ -78,10 +78,25 @@ public sealed class FramesOptions
     /// <summary>Binds from configuration; throws <see cref="OptionsValidationException"/> listing every bad setting.</summary>
     public static FramesOptions From(IConfiguration configuration)
     {
-        var options = configuration.Get<FramesOptions>() ?? new FramesOptions();
+        var options = new FramesOptions();
+        Bind(configuration, options);
         var failures = new Validator().Validate(null, options);
         if (failures.Failed) throw new OptionsValidationException("FramesOptions", typeof(FramesOptions), failures.Failures);
         return options;
+    }
+
+    /// <summary>Reads the settings into <paramref name="options"/>; a value of the wrong type (<c>FRAMES_RATE_LIMIT=fast</c>)
+    /// is refused like an out-of-range one, naming the setting, instead of escaping as the binder's exception.</summary>
+    public static void Bind(IConfiguration configuration, FramesOptions options)
+    {
+        try
+        {
+            configuration.Bind(options);
+        }
+        catch (InvalidOperationException e) when (e.InnerException is FormatException or ArgumentException or OverflowException or NotSupportedException)
+        {
+            throw new OptionsValidationException(nameof(FramesOptions), typeof(FramesOptions), [e.Message]);
+        }
     }
 
     public sealed class Validator : IValidateOptions<FramesOptions>

@@ -13,7 +13,7 @@ public static class ServiceRegistration
     public static IServiceCollection AddImageFramesCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<IValidateOptions<FramesOptions>, FramesOptions.Validator>();
-        services.AddOptions<FramesOptions>().Bind(configuration).ValidateOnStart();
+        services.AddOptions<FramesOptions>().Configure(options => FramesOptions.Bind(configuration, options)).ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<FramesOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
