@@ -208,25 +208,6 @@ public sealed class InfrastructureTests
         return found;
     }
 
-    private static (int Exit, string Out, string Err) Run(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException($"{program} is not installed ({e.Message}): .ci/run installs it (apt-get install {Path.GetFileName(program)})", e);
-        }
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEndAsync();
-            process.WaitForExit();
-            return (process.ExitCode, output.Result, errors.Result);
-        }
-    }
+    private static (int Exit, string Out, string Err) Run(string program, params string[] args) =>
+        ExternalTool.RunAsync(program, Path.GetFileName(program), args).GetAwaiter().GetResult();
 }

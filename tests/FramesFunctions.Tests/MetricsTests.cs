@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ImageFrames.Functions;
 using ImageFrames.Ingest;
@@ -101,17 +100,8 @@ public sealed class MetricsTests : IAsyncDisposable
     /// <summary>Prometheus' own linter over the body: it fails on anything a Prometheus server would not parse.</summary>
     private static void PromtoolAccepts(string body)
     {
-        ProcessStartInfo start;
-        try
-        {
-            start = new ProcessStartInfo("promtool", "check metrics") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        }
-        catch (Exception e) { throw new InvalidOperationException("promtool not found: install Prometheus (apt-get install prometheus)", e); }
-        using var promtool = Process.Start(start) ?? throw new InvalidOperationException("promtool did not start: install Prometheus (apt-get install prometheus)");
-        promtool.StandardInput.Write(body);
-        promtool.StandardInput.Close();
-        var output = promtool.StandardOutput.ReadToEnd() + promtool.StandardError.ReadToEnd();
-        promtool.WaitForExit();
-        Assert.True(promtool.ExitCode == 0, $"promtool check metrics refused the body:\n{output}");
+        var (exit, output, errors) = ExternalTool.RunAsync("promtool", "prometheus", ["check", "metrics"], new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body)))
+            .GetAwaiter().GetResult();
+        Assert.True(exit == 0, $"promtool check metrics refused the body:\n{output}{errors}");
     }
 }

@@ -65,14 +65,7 @@ public sealed class MonitoringTests : IAsyncLifetime
         File.Copy(Path.Combine(Monitoring, "alerts.yml"), Path.Combine(_folder, "alerts.yml"));
         var start = new ProcessStartInfo("prometheus", [$"--config.file={Path.Combine(_folder, "prometheus.yml")}", $"--storage.tsdb.path={Path.Combine(_folder, "data")}",
             $"--web.listen-address=127.0.0.1:{_prometheusPort}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        try
-        {
-            _prometheus = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException("prometheus not found: apt-get install prometheus (.ci/run installs it)", e);
-        }
+        _prometheus = ExternalTool.Start(start, "prometheus");
         _prometheus.OutputDataReceived += (_, _) => { };
         _prometheus.ErrorDataReceived += (_, _) => { };
         _prometheus.BeginOutputReadLine();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace ImageFrames.Tests;
@@ -85,36 +84,10 @@ public sealed class PostgresDumpTests : IAsyncLifetime
     private static async Task PgAsync(string tool, string connectionString, string? stdin, Stream? stdout, params string[] options)
     {
         var target = new NpgsqlConnectionStringBuilder(connectionString);
-        var start = new ProcessStartInfo(tool)
-        {
-            RedirectStandardInput = stdin is not null,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["PGPASSWORD"] = target.Password },
-        };
-        foreach (var option in options.Concat(["-h", target.Host!, "-p", target.Port.ToString(), "-U", target.Username!, "-d", target.Database!]))
-            start.ArgumentList.Add(option);
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException($"{tool} not found: install PostgreSQL's client tools (apt-get install postgresql-client)", e);
-        }
-        using (process)
-        {
-            var errors = process.StandardError.ReadToEndAsync();
-            var copyOut = stdout is null ? process.StandardOutput.ReadToEndAsync() : process.StandardOutput.BaseStream.CopyToAsync(stdout);
-            if (stdin is not null)
-            {
-                await using (var input = File.OpenRead(stdin)) await input.CopyToAsync(process.StandardInput.BaseStream);
-                process.StandardInput.Close();
-            }
-            await copyOut;
-            await process.WaitForExitAsync();
-            Assert.True(process.ExitCode == 0, $"{tool} exited {process.ExitCode}: {await errors}");
-        }
+        await using var input = stdin is null ? null : File.OpenRead(stdin);
+        var (exit, _, errors) = await ExternalTool.RunAsync(tool, "postgresql-client",
+            options.Concat(["-h", target.Host!, "-p", target.Port.ToString(), "-U", target.Username!, "-d", target.Database!]),
+            input, stdout, new Dictionary<string, string> { ["PGPASSWORD"] = target.Password! });
+        Assert.True(exit == 0, $"{tool} exited {exit}: {errors}");
     }
 }

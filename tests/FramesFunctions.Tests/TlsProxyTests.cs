@@ -13,7 +13,6 @@ namespace ImageFrames.Tests;
 /// </summary>
 public sealed class TlsProxyTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
-    public const string Caddy = "/usr/bin/caddy";
     private readonly string _home = Directory.CreateTempSubdirectory("frames-caddy-").FullName;
     private readonly int _httpPort = AzuriteFixture.FreePort(), _httpsPort = AzuriteFixture.FreePort();
     private Process? _caddy;
@@ -22,8 +21,7 @@ public sealed class TlsProxyTests(BrowserFixture browser) : IClassFixture<Browse
 
     public async Task InitializeAsync()
     {
-        if (!File.Exists(Caddy)) throw new InvalidOperationException($"the TLS proxy test needs Caddy at {Caddy}: apt-get install caddy (.ci/run installs it)");
-        var start = new ProcessStartInfo(Caddy, ["run", "--adapter", "caddyfile", "--config", Path.Combine(TestPaths.RepositoryRoot, "compose", "tls", "Caddyfile")])
+        var start = new ProcessStartInfo("caddy", ["run", "--adapter", "caddyfile", "--config", Path.Combine(TestPaths.RepositoryRoot, "compose", "tls", "Caddyfile")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -34,7 +32,7 @@ public sealed class TlsProxyTests(BrowserFixture browser) : IClassFixture<Browse
                 ["FRAMES_TLS_HTTP_PORT"] = _httpPort.ToString(), ["FRAMES_TLS_HTTPS_PORT"] = _httpsPort.ToString(),
             },
         };
-        _caddy = Process.Start(start)!;
+        _caddy = ExternalTool.Start(start, "caddy");
         _caddy.OutputDataReceived += (_, _) => { };
         _caddy.ErrorDataReceived += (_, _) => { };
         _caddy.BeginOutputReadLine();
