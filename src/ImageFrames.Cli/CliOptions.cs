@@ -51,7 +51,7 @@ public static class CliOptions
 
     /// <summary>Tokens of the option or argument, as one value checked by <paramref name="parse"/>; a null
     /// result becomes a parse error saying what was expected and what was found.</summary>
-    private static T? Parse<T>(ArgumentResult result, Func<string, T?> parse, string expected) where T : struct
+    internal static T? Parse<T>(ArgumentResult result, Func<string, T?> parse, string expected) where T : struct
     {
         if (parse(Token(result)) is { } value) return value;
         Reject(result, expected);

@@ -205,6 +205,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--rows", "sample", "--rows", "-3")]
     [InlineData("--depth-start", "sample", "--depth-start", "9000.15")]
     [InlineData("--seed", "sample", "--seed", "x")]
+    [InlineData("--diameter", "sample", "--diameter", "0")]
     [InlineData("--jsn", "datasets", "--jsn")]
     [InlineData("--datset", "log", "--datset", "img")]
     [InlineData("--colormap", "render", "img", "--colormap", "rainbow", "--out", "w.png")]
@@ -240,6 +241,31 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, result.Exit);
         Assert.Contains($"frames {verb}", result.Out);
         Assert.Equal("", result.Err);
+    }
+
+    /// <summary><c>--truth</c> writes the planted planes for the stated diameter: a wider hole, the same traces, lower dips.</summary>
+    [Fact]
+    public async Task SampleWritesItsTruthForTheStatedDiameter()
+    {
+        string Path(string name) => System.IO.Path.Combine(_db.Folder, name);
+        Assert.Equal(0, (await Run("sample", "--rows", "3000", "--seed", "7", "--truth", Path("t.json"), "--out", Path("s.csv"))).Exit);
+        Assert.Equal(0, (await Run("sample", "--rows", "3000", "--seed", "7", "--truth", Path("wide.json"), "--diameter", "12.25", "--out", Path("s2.csv"))).Exit);
+        using var truth = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path("t.json")));
+        using var wide = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path("wide.json")));
+        Assert.Equal("ft", truth.RootElement.GetProperty("depth_unit").GetString());
+        Assert.Equal(8.5, truth.RootElement.GetProperty("diameter_in").GetDouble());
+        var planes = truth.RootElement.GetProperty("planes").EnumerateArray().ToList();
+        var expected = Sample.SampleLog.Planes(new Sample.SampleLogSpec(Rows: 3000, Seed: 7), 8.5 / 12);
+        Assert.Equal(expected.Count, planes.Count);
+        Assert.Equal(Math.Round(expected[0].Dip, 3), planes[0].GetProperty("dip").GetDouble());
+        Assert.Contains(planes, p => p.GetProperty("kind").GetString() == "fracture");
+        var widePlanes = wide.RootElement.GetProperty("planes").EnumerateArray().ToList();
+        Assert.All(planes.Zip(widePlanes), pair =>
+        {
+            Assert.Equal(pair.First.GetProperty("amplitude").GetDouble(), pair.Second.GetProperty("amplitude").GetDouble());
+            Assert.True(pair.Second.GetProperty("dip").GetDouble() <= pair.First.GetProperty("dip").GetDouble());
+        });
+        Assert.Equal(File.ReadAllBytes(Path("s.csv")), File.ReadAllBytes(Path("s2.csv"))); // the picture does not depend on it
     }
 
     [Fact]

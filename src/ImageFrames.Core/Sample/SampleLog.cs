@@ -3,6 +3,11 @@ using System.Text;
 
 namespace ImageFrames.Sample;
 
+/// <summary>A plane <see cref="SampleLog"/> planted: where it crosses the axis, its attitude for the stated diameter
+/// (the hole is vertical and column 1 faces north), its kind (<c>bed</c> boundary or <c>fracture</c>), its trace's
+/// amplitude in depth units, and its contrast in greys (the step across a bed boundary, the darkening of a fracture).</summary>
+public sealed record PlantedPlane(double Depth, double Dip, double Azimuth, string Kind, double Amplitude, double Contrast);
+
 /// <summary>What <see cref="SampleLog.Write"/> draws: the shape of the file and the seed of its picture.</summary>
 public sealed record SampleLogSpec(int Rows = 5460, int Columns = 200, decimal DepthStart = 9000.1m, int Seed = 20251106)
 {
@@ -47,12 +52,7 @@ public static class SampleLog
         var cos = new double[columns];
         for (var c = 0; c < columns; c++) (sin[c], cos[c]) = Math.SinCos(2 * Math.PI * c / columns);
 
-        var beds = Features(rows / 40 + 1, () => new Bed(random.NextDouble() * rows, 3 + random.NextDouble() * 22,
-            random.NextDouble() * 60 - 30, 0, 0, random.NextDouble() * 70 - 35), random);
-        var fractures = Features(rows / 400 + 1, () => new Bed(random.NextDouble() * rows, 1.2,
-            10 + random.NextDouble() * 50, 0, 0, -70), random);
-        var washoutStart = random.NextDouble() * rows;
-        var washoutEnd = washoutStart + Math.Min(rows / 10.0, 300);
+        var (beds, fractures, washoutStart, washoutEnd) = Plan(rows, random);
 
         var near = Bucket(beds, rows).Zip(Bucket(fractures, rows), (b, f) => b.Concat(f).ToArray()).ToArray();
         var line = new byte[32 + columns * 4];
@@ -75,6 +75,47 @@ public static class SampleLog
             buffered.Write(line, 0, n);
         }
         buffered.Write(Encoding.ASCII.GetBytes(new string(',', columns) + "\n"));
+    }
+
+    /// <summary>The features of the picture, drawn first from the spec's seed (the noise follows from the same generator).</summary>
+    private static (Bed[] Beds, Bed[] Fractures, double WashoutStart, double WashoutEnd) Plan(int rows, Random random)
+    {
+        var beds = Features(rows / 40 + 1, () => new Bed(random.NextDouble() * rows, 3 + random.NextDouble() * 22,
+            random.NextDouble() * 60 - 30, 0, 0, random.NextDouble() * 70 - 35), random);
+        var fractures = Features(rows / 400 + 1, () => new Bed(random.NextDouble() * rows, 1.2,
+            10 + random.NextDouble() * 50, 0, 0, -70), random);
+        var washoutStart = random.NextDouble() * rows;
+        return (beds, fractures, washoutStart, washoutStart + Math.Min(rows / 10.0, 300));
+    }
+
+    /// <summary>
+    /// The planes the picture holds, as a hole of <paramref name="diameter"/> (in depth units) would show them,
+    /// sorted by depth: each bed's two boundaries (its band's edges, where the grey steps by half its contrast)
+    /// and each fracture (a thin dark trace). A feature's row offset at column angle θ is A·sin(θ + p), so its
+    /// deepest point is at 90° − p (A > 0) or 270° − p, and its amplitude |A| rows. Only planes crossing the axis
+    /// below the casing rows and above the last row are listed.
+    /// </summary>
+    public static IReadOnlyList<PlantedPlane> Planes(SampleLogSpec spec, double diameter)
+    {
+        if (spec.Problem is { } problem) throw new ArgumentException(problem, nameof(spec));
+        var (beds, fractures, _, _) = Plan(spec.Rows, new Random(spec.Seed));
+        var step = (double)SampleLogSpec.DepthStep;
+        var planted = new List<PlantedPlane>();
+        void Add(Bed f, double row, string kind, double contrast)
+        {
+            if (row < CasingRows || row > spec.Rows - 1) return;
+            var phase = Interpret.Plane.Degrees(Math.Atan2(f.SinPhase, f.CosPhase));
+            var trace = new Interpret.Sinusoid((double)spec.DepthStart + row * step, Math.Abs(f.Amplitude) * step, f.Amplitude >= 0 ? 90 - phase : 270 - phase);
+            var plane = trace.Apparent(diameter);
+            planted.Add(new PlantedPlane(trace.Depth, plane.Dip, plane.Azimuth, kind, trace.Amplitude, contrast));
+        }
+        foreach (var bed in beds)
+        {
+            Add(bed, bed.Centre - bed.Thickness, "bed", bed.Contrast / 2);
+            Add(bed, bed.Centre + bed.Thickness, "bed", bed.Contrast / 2);
+        }
+        foreach (var fracture in fractures) Add(fracture, fracture.Centre, "fracture", fracture.Contrast);
+        return planted.OrderBy(p => p.Depth).ToList();
     }
 
     private static void DrawRow(int r, double[] grey, Bed[] near, double[] sin, double[] cos,
