@@ -12,7 +12,7 @@ namespace ImageFrames.Store;
 /// differently — connections and transactions, timestamps, and how chunk bytes go in and come out.
 /// Writers use short transactions (one batch, one publish, one purge step), readers read one committed snapshot.
 /// </summary>
-public abstract class FrameStore : IDisposable
+public abstract partial class FrameStore : IDisposable
 {
     private readonly Lock _schemaGate = new();
     private volatile bool _schemaReady;
@@ -481,6 +481,7 @@ public abstract class FrameStore : IDisposable
             var dataset = FindDataset(connection, tx, id);
             if (dataset is null) return false;
             using (var command = connection.Command("DELETE FROM datasets WHERE id = @id", tx).With("@id", id)) command.ExecuteNonQuery();
+            using (var picks = connection.Command("DELETE FROM picks WHERE dataset_id = @id", tx).With("@id", id)) picks.ExecuteNonQuery();
             Retire(connection, tx, dataset.Version);
             NotifyChanged(connection, tx, id);
             tx.Commit();

@@ -87,6 +87,23 @@ internal static class PostgresSchema
         """,
         // As SQLite's migration 3: DLIS datasets' metadata (JSON text).
         "ALTER TABLE datasets ADD COLUMN metadata text;",
+        // As SQLite's migration 4: an interpreter's planes, by depth, outliving versions.
+        """
+        CREATE TABLE picks (
+            id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            dataset_id  text NOT NULL,
+            depth       double precision NOT NULL,
+            dip         double precision NOT NULL,
+            azimuth     double precision NOT NULL,
+            kind        text NOT NULL,
+            label       text,
+            confidence  double precision,
+            source      text NOT NULL,
+            residual    double precision,
+            created_at  timestamptz NOT NULL
+        );
+        CREATE INDEX picks_by_depth ON picks (dataset_id, depth);
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

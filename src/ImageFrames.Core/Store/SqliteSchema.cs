@@ -101,6 +101,24 @@ internal static class SqliteSchema
         """, MoveFramesIntoChunks),
         // Datasets from files with physical values (DLIS) keep where they came from and their grey → value mapping.
         "ALTER TABLE datasets ADD COLUMN metadata TEXT;",
+        // An interpreter's planes (true attitude) on a dataset: tied to depths, not to a version, so they outlive
+        // re-ingests; deleted with the dataset.
+        """
+        CREATE TABLE picks (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            dataset_id  TEXT NOT NULL,
+            depth       REAL NOT NULL,
+            dip         REAL NOT NULL,
+            azimuth     REAL NOT NULL,
+            kind        TEXT NOT NULL,
+            label       TEXT,
+            confidence  REAL,
+            source      TEXT NOT NULL,
+            residual    REAL,
+            created_at  TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX picks_by_depth ON picks (dataset_id, depth);
+        """,
     ];
 
     /// <summary>Layout v1 → v2: every dataset's visible version is re-chunked (with its overview levels) from
