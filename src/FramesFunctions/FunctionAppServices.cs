@@ -53,6 +53,14 @@ public static class FunctionAppServices
             // No scrape caching: a scrape every few seconds is cheap, and a cached one would show numbers from before the last requests.
             metrics.AddMeter(FramesMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
             metrics.AddInstrumentation(provider => provider.GetRequiredService<FramesGauges>());
+            // Meters are matched by name: only this container's (its IMeterFactory's) ImageFrames meter is exported,
+            // not another container's in the same process (tests run many).
+            if (metrics is IDeferredMeterProviderBuilder deferred)
+                deferred.Configure((provider, builder) =>
+                {
+                    var own = provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+                    builder.AddView(instrument => ReferenceEquals(instrument.Meter.Scope, own) ? null : MetricStreamConfiguration.Drop);
+                });
             if (azureMonitor is not null)
                 metrics.AddAzureMonitorMetricExporter(o => (o.ConnectionString, o.Credential) = (azureMonitor.ConnectionString, azureMonitor.Credential));
         });

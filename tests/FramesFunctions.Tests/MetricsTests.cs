@@ -87,6 +87,19 @@ public sealed class MetricsTests : IAsyncDisposable
             > (hitsBefore.Success ? long.Parse(hitsBefore.Groups[1].Value) : 0));
     }
 
+    /// <summary>Meters are found by name, so a second container in the process (the tests run many at once) has a
+    /// meter called ImageFrames too: each exporter takes only the meter its own container made.</summary>
+    [Fact]
+    public async Task EachContainerExportsOnlyItsOwnMeter()
+    {
+        var (_, first) = App();
+        var (_, second) = App(); // ingests the same file again: "unchanged" there
+        var body = (await ScrapeAsync(first, Token)).Text;
+        Assert.Matches(@"imageframes_ingest_duration_seconds_count\{[^}]*outcome=""succeeded""[^}]*\} 1\n", body);
+        Assert.DoesNotContain("outcome=\"unchanged\"", body);
+        Assert.Contains("outcome=\"unchanged\"", (await ScrapeAsync(second, Token)).Text);
+    }
+
     [Fact]
     public async Task TheMetricsNeedTheAdminTokenUnlessOpened()
     {
