@@ -11,10 +11,9 @@ namespace ImageFrames.Tests;
 [Collection(PostgresCollection.Name)]
 public sealed class FreshnessTests(PostgresFixture server)
 {
-    public static TheoryData<string> Stores => ["sqlite", "postgres"];
+    public static TheoryData<string> Stores => TempDatabase.StoreKinds;
 
-    private async Task<TempDatabase> OpenAsync(string store) =>
-        store == "postgres" ? await TempDatabase.PostgresAsync(server) : new TempDatabase();
+    private Task<TempDatabase> OpenAsync(string store) => TempDatabase.OfKindAsync(store, server);
 
     private static FramesApi Api(TempDatabase db) => new(db.Store, db.Ingest, new ResponseCache(db.Options, db.Store), new RenderGate(), db.Options);
 

@@ -1,4 +1,3 @@
-using ImageFrames.Configuration;
 using ImageFrames.Store;
 
 namespace ImageFrames.Tests;
@@ -11,12 +10,11 @@ namespace ImageFrames.Tests;
 [Collection(PostgresCollection.Name)]
 public sealed class PickStoreTests(PostgresFixture server)
 {
-    public static TheoryData<string> Stores => ["sqlite", "postgres"];
+    public static TheoryData<string> Stores => TempDatabase.StoreKinds;
 
     private static readonly DateTimeOffset Now = new(2026, 12, 3, 4, 0, 0, TimeSpan.Zero);
 
-    private async Task<TempDatabase> OpenAsync(string store, Action<FramesOptions>? configure = null) =>
-        store == "postgres" ? await TempDatabase.PostgresAsync(server, configure) : new TempDatabase(configure);
+    private Task<TempDatabase> OpenAsync(string store) => TempDatabase.OfKindAsync(store, server);
 
     [Theory, MemberData(nameof(Stores))]
     public async Task PicksAreStoredListedEditedAndDeleted(string store)

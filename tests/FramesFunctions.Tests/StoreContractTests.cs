@@ -14,14 +14,9 @@ namespace ImageFrames.Tests;
 [Collection(PostgresCollection.Name)]
 public sealed class StoreContractTests(PostgresFixture server)
 {
-    public static TheoryData<string> Stores => ["sqlite", "postgres"];
+    public static TheoryData<string> Stores => TempDatabase.StoreKinds;
 
-    private async Task<TempDatabase> OpenAsync(string store, Action<FramesOptions>? configure = null)
-    {
-        var db = store == "postgres" ? await TempDatabase.PostgresAsync(server, configure) : new TempDatabase(configure);
-        Assert.Equal(store, db.Store.Kind);
-        return db;
-    }
+    private Task<TempDatabase> OpenAsync(string store, Action<FramesOptions>? configure = null) => TempDatabase.OfKindAsync(store, server, configure);
 
     [Theory, MemberData(nameof(Stores))]
     public async Task SameContentAgainIsUnchangedAndStoresRowsOnce(string store)

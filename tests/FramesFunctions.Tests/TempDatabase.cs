@@ -35,6 +35,17 @@ public sealed class TempDatabase : IDisposable
         Ingest = new IngestService(Store, Options, Metrics, NullLogger<IngestService>.Instance);
     }
 
+    /// <summary>The stores the two-store tests run on.</summary>
+    public static TheoryData<string> StoreKinds => ["sqlite", "postgres"];
+
+    /// <summary>A fresh store of <paramref name="kind"/>: a SQLite file, or a database of its own on the fixture's server.</summary>
+    public static async Task<TempDatabase> OfKindAsync(string kind, PostgresFixture server, Action<FramesOptions>? configure = null)
+    {
+        var db = kind == "postgres" ? await PostgresAsync(server, configure) : new TempDatabase(configure);
+        Assert.Equal(kind, db.Store.Kind);
+        return db;
+    }
+
     /// <summary>A fresh database of its own on the fixture's server, dropped when disposed.</summary>
     public static async Task<TempDatabase> PostgresAsync(PostgresFixture server, Action<FramesOptions>? configure = null)
     {
