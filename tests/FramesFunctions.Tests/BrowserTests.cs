@@ -175,7 +175,7 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
         using var http = new HttpClient();
         var document = JsonDocument.Parse(await http.GetStringAsync(browser.BaseUrl + "openapi.json")).RootElement;
         var operations = document.GetProperty("paths").EnumerateObject()
-            .SelectMany(p => p.Value.EnumerateObject().Where(o => o.Name is "get" or "post" or "delete").Select(o => $"{o.Name.ToUpperInvariant()} {p.Name}")).ToArray();
+            .SelectMany(p => p.Value.EnumerateObject().Where(o => o.Name is "get" or "post" or "patch" or "delete").Select(o => $"{o.Name.ToUpperInvariant()} {p.Name}")).ToArray();
         var page = await OpenAsync("docs");
         await page.WaitForFunctionAsync($"() => document.querySelectorAll('.opblock').length >= {operations.Length}");
         var shown = await page.EvaluateAsync<string[]>("""

@@ -26,7 +26,7 @@ public sealed class FunctionAppServicesTests : IDisposable
     public async Task EveryFunctionClassCanBeCreated()
     {
         await using var services = Services();
-        foreach (var type in new[] { typeof(HttpFunctions), typeof(AdminFunctions), typeof(IngestBlobFunction), typeof(ReconcileFunction), typeof(BackupFunction), typeof(MetricsFunction) })
+        foreach (var type in new[] { typeof(HttpFunctions), typeof(AdminFunctions), typeof(IngestBlobFunction), typeof(ReconcileFunction), typeof(BackupFunction), typeof(MetricsFunction), typeof(PickFunctions) })
             Assert.NotNull(ActivatorUtilities.CreateInstance(services, type));
     }
 

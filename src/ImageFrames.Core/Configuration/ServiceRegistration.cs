@@ -31,6 +31,7 @@ public static class ServiceRegistration
         services.AddSingleton<FramesGauges>();
         services.AddSingleton<Serve.AdminLockout>();
         services.AddSingleton<Serve.FramesApi>();
+        services.AddSingleton<Serve.PicksApi>();
         services.AddAzureClientsCore(); // AzureComponentFactory: token credentials from configuration, as the host builds them
         services.AddSingleton(sp => StorageClient.Create(configuration, sp.GetRequiredService<AzureComponentFactory>())!);
         return services;

@@ -449,7 +449,7 @@ public sealed class FramesApi(FrameStore store, IngestService ingest, ResponseCa
 
     // ---- shared pieces ----------------------------------------------------------------------------------
 
-    private static DepthRange ReadRange(QueryReader q)
+    internal static DepthRange ReadRange(QueryReader q)
     {
         var range = new DepthRange(q.Double("depth_min"), q.Double("depth_max"));
         if (range is { Min: { } lo, Max: { } hi } && lo > hi)

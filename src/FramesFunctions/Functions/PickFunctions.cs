@@ -1,0 +1,31 @@
+using ImageFrames.Configuration;
+using ImageFrames.Serve;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace ImageFrames.Functions;
+
+/// <summary>An interpreter's picks on a dataset (<see cref="PicksApi"/>): read publicly, written like the admin routes
+/// (a function key and the X-Admin-Token header).</summary>
+public sealed class PickFunctions(PicksApi picks, FramesApi api, FramesMetrics metrics, ILogger<PickFunctions> logger)
+{
+    [Function("ListPicks")]
+    public IActionResult ListPicks([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}/picks")] HttpRequest req, string id) =>
+        Guard.Run(api.Cors, api.RateLimiter, ClientRateLimiter.LightCost, metrics, logger, req, () => picks.List(id, req.Query));
+
+    [Function("AddPicks")]
+    public Task<IActionResult> AddPicks([HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{id}/picks")] HttpRequest req, string id) =>
+        Guard.RunAsync(metrics, logger, req, () => api.Authorize(req) is { } refusal
+            ? Task.FromResult(refusal) : picks.AddAsync(id, req.Body, req.Query, req.HttpContext.RequestAborted));
+
+    [Function("ReplacePick")]
+    public Task<IActionResult> ReplacePick([HttpTrigger(AuthorizationLevel.Function, "patch", Route = "datasets/{id}/picks/{pickId}")] HttpRequest req, string id, string pickId) =>
+        Guard.RunAsync(metrics, logger, req, () => api.Authorize(req) is { } refusal
+            ? Task.FromResult(refusal) : picks.ReplaceAsync(id, pickId, req.Body, req.Query, req.HttpContext.RequestAborted));
+
+    [Function("DeletePick")]
+    public IActionResult DeletePick([HttpTrigger(AuthorizationLevel.Function, "delete", Route = "datasets/{id}/picks/{pickId}")] HttpRequest req, string id, string pickId) =>
+        Guard.Run(metrics, logger, req, () => api.Authorize(req) ?? picks.Delete(id, pickId));
+}

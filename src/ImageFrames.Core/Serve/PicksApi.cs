@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ImageFrames.Interpret;
+using ImageFrames.Parse;
+using ImageFrames.Query;
+using ImageFrames.Store;
+using Microsoft.AspNetCore.Http;
+
+namespace ImageFrames.Serve;
+
+/// <summary>
+/// The routes of an interpreter's picks on a dataset: add (one or many, all or none), list (JSON or CSV, by depth
+/// range and kind), replace and delete one. Bodies are read by <see cref="PickInput"/>; a trace or points need the
+/// hole's diameter (<c>diameter</c>, <c>diameter_unit</c> in|mm|cm|m|ft, default in) and the dataset's depth unit
+/// (<c>depth_unit</c> ft|m) to turn it into the depth unit. Every bad field or parameter is a 400 naming it.
+/// </summary>
+public sealed class PicksApi(FrameStore store, TimeProvider time)
+{
+    /// <summary>Largest request body (about 10,000 picks given as true attitudes).</summary>
+    public const int MaxBodyBytes = 1 << 20;
+
+    public const int MaxPicks = 10_000;
+
+    public async Task<ApiResponse> AddAsync(string id, Stream body, IQueryCollection query, CancellationToken ct)
+    {
+        if (Dataset(id) is not { } dataset) return Missing(id);
+        if (Diameter(query) is { Error: { } bad }) return bad;
+        var diameter = Diameter(query).Value;
+        var (json, unreadable) = await ReadJsonAsync(body, ct);
+        if (unreadable is not null) return unreadable;
+        using (json)
+        {
+            var root = json!.RootElement;
+            var items = root.ValueKind == JsonValueKind.Array ? root
+                : root.ValueKind == JsonValueKind.Object && root.TryGetProperty("picks", out var list) ? list : (JsonElement?)null;
+            var single = items is null;
+            var elements = single ? [root] : items!.Value.ValueKind == JsonValueKind.Array ? items.Value.EnumerateArray().ToList() : null;
+            if (elements is null) return Field("picks", "must be an array of picks");
+            if (elements.Count is 0 or > MaxPicks) return Field("picks", $"must hold 1 to {MaxPicks:N0} picks, held {elements.Count:N0}");
+            var picks = new List<NewPick>(elements.Count);
+            for (var i = 0; i < elements.Count; i++)
+            {
+                var (pick, refusal) = PickInput.Read(elements[i], single ? "pick" : $"picks[{i}]", diameter, (dataset.DepthMin, dataset.DepthMax));
+                if (refusal is not null) return Field(refusal.Field, refusal.Detail);
+                picks.Add(pick!);
+            }
+            var stored = store.AddPicks(dataset.Id, picks, time.GetUtcNow());
+            return stored is null ? Missing(id) : Answer(dataset.Id, stored, 201);
+        }
+    }
+
+    public ApiResponse List(string id, IQueryCollection query)
+    {
+        if (Dataset(id) is not { } dataset) return Missing(id);
+        var q = new QueryReader(query);
+        var range = FramesApi.ReadRange(q);
+        var kind = q.String("kind");
+        if (kind is not null && !PickInput.Kinds.Contains(kind)) q.Reject("kind", $"'kind' must be one of {string.Join(", ", PickInput.Kinds)}, got '{QueryReader.Clip(kind)}'");
+        var format = q.String("format") ?? "json";
+        if (format is not ("json" or "csv")) q.Reject("format", $"'format' must be json or csv, got '{QueryReader.Clip(format)}'");
+        if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
+        var picks = store.ListPicks(dataset.Id, range, kind);
+        if (picks is null) return Missing(id);
+        return format == "csv" ? Csv(picks) with { CacheControl = "no-store" } : Answer(dataset.Id, picks, 200);
+    }
+
+    public async Task<ApiResponse> ReplaceAsync(string id, string pickId, Stream body, IQueryCollection query, CancellationToken ct)
+    {
+        if (Dataset(id) is not { } dataset) return Missing(id);
+        if (!long.TryParse(pickId, NumberStyles.None, CultureInfo.InvariantCulture, out var number)) return BadPickId(pickId);
+        if (Diameter(query) is { Error: { } bad }) return bad;
+        var (json, unreadable) = await ReadJsonAsync(body, ct);
+        if (unreadable is not null) return unreadable;
+        using (json)
+        {
+            var (pick, refusal) = PickInput.Read(json!.RootElement, "pick", Diameter(query).Value, (dataset.DepthMin, dataset.DepthMax));
+            if (refusal is not null) return Field(refusal.Field, refusal.Detail);
+            return store.UpdatePick(dataset.Id, number, pick!) is { } updated ? Answer(dataset.Id, [updated], 200) : MissingPick(dataset.Id, pickId);
+        }
+    }
+
+    public ApiResponse Delete(string id, string pickId)
+    {
+        if (Dataset(id) is not { } dataset) return Missing(id);
+        if (!long.TryParse(pickId, NumberStyles.None, CultureInfo.InvariantCulture, out var number)) return BadPickId(pickId);
+        return store.DeletePick(dataset.Id, number) ? new ApiResponse(204, "application/json", []) { CacheControl = "no-store" } : MissingPick(dataset.Id, pickId);
+    }
+
+    private DatasetInfo? Dataset(string id) => DatasetId.TryNormalize(id, out var normalized) ? store.FindDataset(normalized) : null;
+
+    private static ApiResponse Missing(string id) => DatasetId.TryNormalize(id, out _)
+        ? ApiResponse.Problem(404, "Unknown dataset", $"no dataset '{QueryReader.Clip(id)}'")
+        : ApiResponse.BadParameter("dataset", $"'{QueryReader.Clip(id)}' is not a dataset id");
+
+    private static ApiResponse MissingPick(string dataset, string pickId) =>
+        ApiResponse.Problem(404, "Unknown pick", $"dataset '{dataset}' has no pick {QueryReader.Clip(pickId)}");
+
+    private static ApiResponse BadPickId(string pickId) =>
+        ApiResponse.BadParameter("pickId", $"'{QueryReader.Clip(pickId)}' is not a pick id: expected a whole number");
+
+    private static ApiResponse Field(string field, string detail) =>
+        ApiResponse.Problem(400, "Invalid pick", $"{field} {detail}", ("field", field));
+
+    /// <summary>The hole's diameter in the depth unit, when given; or the refusal naming the parameter.</summary>
+    private static (double? Value, ApiResponse? Error) Diameter(IQueryCollection query)
+    {
+        var q = new QueryReader(query);
+        var diameter = q.Double("diameter");
+        var unit = q.String("diameter_unit") ?? "in";
+        var depthUnit = q.String("depth_unit");
+        if (q.Error is { } error) return (null, ApiResponse.BadParameter(error.Parameter, error.Detail));
+        if (diameter is null) return (null, null);
+        if (diameter <= 0) return (null, ApiResponse.BadParameter("diameter", $"'diameter' must be above 0, got {diameter}"));
+        if (!MetresPer.TryGetValue(unit, out var unitMetres)) return (null, ApiResponse.BadParameter("diameter_unit", $"'diameter_unit' must be one of {string.Join(", ", MetresPer.Keys)}, got '{QueryReader.Clip(unit)}'"));
+        if (depthUnit is null || depthUnit is not ("ft" or "m"))
+            return (null, ApiResponse.BadParameter("depth_unit", "'depth_unit' (ft or m) is required with a diameter: the dataset does not say which unit its depths are in"));
+        return (diameter.Value * unitMetres / MetresPer[depthUnit], null);
+    }
+
+    private static readonly Dictionary<string, double> MetresPer = new() { ["in"] = 0.0254, ["mm"] = 0.001, ["cm"] = 0.01, ["m"] = 1, ["ft"] = 0.3048 };
+
+    private static async Task<(JsonDocument? Json, ApiResponse? Refusal)> ReadJsonAsync(Stream body, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 << 10];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes) return (null, Field("body", $"is larger than {MaxBodyBytes:N0} bytes; send the picks in parts"));
+            buffer.Write(chunk, 0, read);
+        }
+        try
+        {
+            return (JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Field("body", $"is not JSON: {e.Message}"));
+        }
+    }
+
+    private static ApiResponse Answer(string dataset, IReadOnlyList<Pick> picks, int status) =>
+        ApiResponse.Json(new { dataset, picks = picks.Select(p => new { p.Id, p.Depth, p.Dip, p.Azimuth, p.Kind, p.Source, p.Label, p.Confidence, p.Residual, p.CreatedAt }) }, status)
+            with { CacheControl = "no-store" };
+
+    private static ApiResponse Csv(IReadOnlyList<Pick> picks)
+    {
+        var csv = new StringBuilder("id,depth,dip,azimuth,kind,source,label,confidence,residual,created_at\n");
+        foreach (var p in picks)
+            csv.Append(CultureInfo.InvariantCulture, $"{p.Id},{p.Depth:R},{p.Dip:R},{p.Azimuth:R},{p.Kind},{p.Source},{Quoted(p.Label)},{p.Confidence:R},{p.Residual:R},{p.CreatedAt:O}\n");
+        return new ApiResponse(200, "text/csv; charset=utf-8", Encoding.UTF8.GetBytes(csv.ToString()));
+    }
+
+    private static string Quoted(string? text) => text is null ? "" : "\"" + text.Replace("\"", "\"\"") + "\"";
+}
