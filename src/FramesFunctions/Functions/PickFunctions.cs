@@ -1,4 +1,5 @@
 using ImageFrames.Configuration;
+using ImageFrames.Interpret;
 using ImageFrames.Serve;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -14,6 +15,14 @@ public sealed class PickFunctions(PicksApi picks, FramesApi api, FramesMetrics m
     [Function("ListPicks")]
     public IActionResult ListPicks([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}/picks")] HttpRequest req, string id) =>
         Guard.Run(api.Cors, api.RateLimiter, ClientRateLimiter.LightCost, metrics, logger, req, () => picks.List(id, req.Query));
+
+    [Function("GetPicksRose")]
+    public IActionResult GetPicksRose([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}/picks/rose.svg")] HttpRequest req, string id) =>
+        Guard.Run(api.Cors, api.RateLimiter, ClientRateLimiter.HeavyCost, metrics, logger, req, () => picks.Diagram(id, req.Query, PickDiagrams.Rose, "Dip directions"));
+
+    [Function("GetPicksStereonet")]
+    public IActionResult GetPicksStereonet([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}/picks/stereonet.svg")] HttpRequest req, string id) =>
+        Guard.Run(api.Cors, api.RateLimiter, ClientRateLimiter.HeavyCost, metrics, logger, req, () => picks.Diagram(id, req.Query, PickDiagrams.Stereonet, "Poles"));
 
     [Function("AddPicks")]
     public Task<IActionResult> AddPicks([HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{id}/picks")] HttpRequest req, string id) =>

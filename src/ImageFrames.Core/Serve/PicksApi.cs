@@ -65,6 +65,22 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
         return format == "csv" ? Csv(picks) with { CacheControl = "no-store" } : Answer(dataset.Id, picks, 200);
     }
 
+    /// <summary>A picture of the picks in a depth range (and of one kind): <paramref name="draw"/> is
+    /// <see cref="PickDiagrams.Rose"/> or <see cref="PickDiagrams.Stereonet"/>.</summary>
+    public ApiResponse Diagram(string id, IQueryCollection query, Func<IReadOnlyList<Pick>, string, string> draw, string what)
+    {
+        if (Dataset(id) is not { } dataset) return Missing(id);
+        var q = new QueryReader(query);
+        var range = FramesApi.ReadRange(q);
+        var kind = q.String("kind");
+        if (kind is not null && !PickInput.Kinds.Contains(kind)) q.Reject("kind", $"'kind' must be one of {string.Join(", ", PickInput.Kinds)}, got '{QueryReader.Clip(kind)}'");
+        if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
+        var picks = store.ListPicks(dataset.Id, range, kind);
+        if (picks is null) return Missing(id);
+        var title = $"{what} of {dataset.Id}{(kind is null ? "" : $" ({kind})")}";
+        return new ApiResponse(200, "image/svg+xml", Encoding.UTF8.GetBytes(draw(picks, title))) { CacheControl = "no-store" };
+    }
+
     public async Task<ApiResponse> ReplaceAsync(string id, string pickId, Stream body, IQueryCollection query, CancellationToken ct)
     {
         if (Dataset(id) is not { } dataset) return Missing(id);
