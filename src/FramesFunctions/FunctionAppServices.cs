@@ -47,6 +47,7 @@ public static class FunctionAppServices
     /// with the provider, so an exporter that pushes (Azure Monitor) sees them without a scrape.</summary>
     private static void AddFramesMetricsExport(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton<PrometheusScrape>();
         var azureMonitor = AzureMonitorOptions(configuration);
         services.AddOpenTelemetry().WithMetrics(metrics =>
         {

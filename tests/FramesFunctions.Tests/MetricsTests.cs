@@ -46,6 +46,12 @@ public sealed class MetricsTests : IAsyncDisposable
         return await HttpHarness.SendAsync(request, await metrics.Metrics(request));
     }
 
+    private static Task<HttpHarness.Response> GetAsync(Func<Microsoft.AspNetCore.Http.HttpRequest, Microsoft.AspNetCore.Mvc.IActionResult> route, string query)
+    {
+        var request = HttpHarness.Request("GET", query);
+        return HttpHarness.SendAsync(request, route(request));
+    }
+
     private static double Sample(string body, string series)
     {
         var match = Regex.Match(body, "^" + Regex.Escape(series) + @"\s+(\S+)", RegexOptions.Multiline);
@@ -57,11 +63,9 @@ public sealed class MetricsTests : IAsyncDisposable
     public async Task TheMetersArePrometheusTextThatMovesWithRequests()
     {
         var (http, metrics) = App();
-        for (var i = 0; i < 3; i++) await HttpHarness.SendAsync(HttpHarness.Request("GET", "dataset=img&limit=5"), http.GetFrames(HttpHarness.Request("GET", "dataset=img&limit=5")));
-        var bad = HttpHarness.Request("GET", "dataset=img&limit=x");
-        await HttpHarness.SendAsync(bad, http.GetFrames(bad));
-        var picture = HttpHarness.Request("GET", "dataset=img&depth_min=9100&depth_max=9110");
-        await HttpHarness.SendAsync(picture, http.GetFramesImage(picture));
+        for (var i = 0; i < 3; i++) await GetAsync(http.GetFrames, "dataset=img&limit=5");
+        await GetAsync(http.GetFrames, "dataset=img&limit=x");
+        await GetAsync(http.GetFramesImage, "dataset=img&depth_min=9100&depth_max=9110");
 
         var first = await ScrapeAsync(metrics, Token);
         Assert.Equal(200, first.Status);
@@ -80,7 +84,7 @@ public sealed class MetricsTests : IAsyncDisposable
 
         // The same frames again come from the cache: hits move.
         var hitsBefore = Regex.Match(body, @"^imageframes_cache_hits_total\{[^}]*\} (\d+)", RegexOptions.Multiline);
-        await HttpHarness.SendAsync(HttpHarness.Request("GET", "dataset=img&limit=5"), http.GetFrames(HttpHarness.Request("GET", "dataset=img&limit=5")));
+        await GetAsync(http.GetFrames, "dataset=img&limit=5");
         var second = (await ScrapeAsync(metrics, Token)).Text;
         Assert.Equal(4, Sample(second, "imageframes_http_duration_seconds_count{otel_scope_name=\"ImageFrames\",otel_scope_version=\"" + Serve.Api.Version + "\",route=\"GetFrames\",status=\"200\"}"));
         Assert.True(long.Parse(Regex.Match(second, @"^imageframes_cache_hits_total\{[^}]*\} (\d+)", RegexOptions.Multiline).Groups[1].Value)

@@ -29,8 +29,8 @@ public static class PickInput
 
         var kind = String(item, "kind");
         if (kind is null || !Kinds.Contains(kind)) return Refuse($"{at}.kind", $"must be one of {string.Join(", ", Kinds)}");
-        var source = String(item, "source") ?? (item.TryGetProperty("source", out _) ? "" : "manual");
-        if (!Sources.Contains(source)) return Refuse($"{at}.source", $"must be one of {string.Join(", ", Sources)}");
+        var source = item.TryGetProperty("source", out _) ? String(item, "source") : "manual";
+        if (source is null || !Sources.Contains(source)) return Refuse($"{at}.source", $"must be one of {string.Join(", ", Sources)}");
         var label = String(item, "label");
         if (item.TryGetProperty("label", out var labelElement) && (labelElement.ValueKind != JsonValueKind.String || label!.Length > 200))
             return Refuse($"{at}.label", "must be text of at most 200 characters");

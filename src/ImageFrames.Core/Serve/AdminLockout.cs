@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
 using ImageFrames.Configuration;
 using Microsoft.Extensions.Logging;
@@ -34,27 +33,23 @@ public sealed class AdminLockout(ILogger<AdminLockout>? logger = null, FramesMet
     /// <summary>Null when the client may try a token; else the 429 answer.</summary>
     public ApiResponse? Refusal(string client)
     {
-        using var lease = _failures.AttemptAcquire(Partition(client), 0);
+        using var lease = _failures.AttemptAcquire(ClientRateLimiter.PartitionOf(client), 0);
         if (lease.IsAcquired) return null;
         var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero
             ? (int)Math.Ceiling(after.TotalSeconds) : (int)Refill.TotalSeconds;
-        return ApiResponse.Problem(429, "Locked out of admin",
-            $"this client ({client}) sent {Attempts} wrong admin tokens and may try again in {retry} s", ("retry_after_seconds", retry)) with
-            { Headers = new Dictionary<string, string> { ["Retry-After"] = retry.ToString(CultureInfo.InvariantCulture) } };
+        return ApiResponse.TooManyRequests("Locked out of admin", $"this client ({client}) sent {Attempts} wrong admin tokens and may try again in {retry} s", retry);
     }
 
     /// <summary>Counts one wrong token against the client; the one that empties its bucket locks it out.</summary>
     public void Failed(string client)
     {
-        var partition = Partition(client);
+        var partition = ClientRateLimiter.PartitionOf(client);
         using var lease = _failures.AttemptAcquire(partition, 1);
         if (!lease.IsAcquired || _failures.GetStatistics(partition)?.CurrentAvailablePermits > 0) return;
         metrics?.AdminLockouts.Add(1);
         _logger.LogWarning("Client {Client} is locked out of the admin routes after {Attempts} wrong admin tokens; one more try every {Refill} s",
             client, Attempts, Refill.TotalSeconds);
     }
-
-    private static int Partition(string client) => (int)((uint)StringComparer.Ordinal.GetHashCode(client) % ClientRateLimiter.Partitions);
 
     public void Dispose() => _failures.Dispose();
 }

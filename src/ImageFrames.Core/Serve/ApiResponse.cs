@@ -78,6 +78,11 @@ public sealed record ApiResponse(int Status, string ContentType, byte[] Body, IR
             json.WriteEndObject();
         }, status) with { ContentType = ProblemJson, CacheControl = "no-store" };
 
+    /// <summary>A 429 telling the client when to come back, in the header and in the body.</summary>
+    public static ApiResponse TooManyRequests(string title, string detail, int retryAfterSeconds) =>
+        Problem(429, title, detail, ("retry_after_seconds", retryAfterSeconds)) with
+        { Headers = new Dictionary<string, string> { ["Retry-After"] = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+
     public static ApiResponse BadParameter(string parameter, string detail) =>
         Problem(400, "Invalid query parameter", detail, ("parameter", parameter));
 }

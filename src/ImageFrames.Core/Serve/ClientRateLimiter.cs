@@ -38,20 +38,19 @@ public sealed class ClientRateLimiter : IDisposable
         _limiter = PartitionedRateLimiter.Create<int, int>(partition => RateLimitPartition.GetTokenBucketLimiter(partition, _ => bucket));
     }
 
-    public bool Enabled => _limiter is not null;
-
     /// <summary>Null when the request may go on; else the 429 answer.</summary>
     public ApiResponse? Admit(HttpRequest request, int cost)
     {
         if (_limiter is null) return null;
         var client = ClientOf(request);
-        using var lease = _limiter.AttemptAcquire((int)((uint)StringComparer.Ordinal.GetHashCode(client) % Partitions), cost);
+        using var lease = _limiter.AttemptAcquire(PartitionOf(client), cost);
         if (lease.IsAcquired) return null;
         var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
-        return ApiResponse.Problem(429, "Too many requests",
-            $"this client ({client}) is over its rate limit; retry after {retry} s", ("retry_after_seconds", retry)) with
-            { Headers = new Dictionary<string, string> { ["Retry-After"] = retry.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+        return ApiResponse.TooManyRequests("Too many requests", $"this client ({client}) is over its rate limit; retry after {retry} s", retry);
     }
+
+    /// <summary>The bucket a client falls in: a hash, so memory stays bounded however many addresses come.</summary>
+    public static int PartitionOf(string client) => (int)((uint)StringComparer.Ordinal.GetHashCode(client) % Partitions);
 
     /// <summary>The caller's address: with N trusted proxies in front, the N-th address from the right of
     /// X-Forwarded-For (what the outermost trusted proxy saw), else the connection's own peer.</summary>

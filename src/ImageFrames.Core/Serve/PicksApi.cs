@@ -25,8 +25,8 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
     public async Task<ApiResponse> AddAsync(string id, Stream body, IQueryCollection query, CancellationToken ct)
     {
         if (Dataset(id) is not { } dataset) return Missing(id);
-        if (Diameter(query) is { Error: { } bad }) return bad;
-        var diameter = Diameter(query).Value;
+        var (diameter, bad) = Diameter(query);
+        if (bad is not null) return bad;
         var (json, unreadable) = await ReadJsonAsync(body, ct);
         if (unreadable is not null) return unreadable;
         using (json)
@@ -54,14 +54,10 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
     {
         if (Dataset(id) is not { } dataset) return Missing(id);
         var q = new QueryReader(query);
-        var range = FramesApi.ReadRange(q);
-        var kind = q.String("kind");
-        if (kind is not null && !PickInput.Kinds.Contains(kind)) q.Reject("kind", $"'kind' must be one of {string.Join(", ", PickInput.Kinds)}, got '{QueryReader.Clip(kind)}'");
         var format = q.String("format") ?? "json";
         if (format is not ("json" or "csv")) q.Reject("format", $"'format' must be json or csv, got '{QueryReader.Clip(format)}'");
-        if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
-        var picks = store.ListPicks(dataset.Id, range, kind);
-        if (picks is null) return Missing(id);
+        var (picks, refusal) = Filtered(dataset, q);
+        if (picks is null) return refusal!;
         return format == "csv" ? Csv(picks) with { CacheControl = "no-store" } : Answer(dataset.Id, picks, 200);
     }
 
@@ -71,12 +67,9 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
     {
         if (Dataset(id) is not { } dataset) return Missing(id);
         var q = new QueryReader(query);
-        var range = FramesApi.ReadRange(q);
-        var kind = q.String("kind");
-        if (kind is not null && !PickInput.Kinds.Contains(kind)) q.Reject("kind", $"'kind' must be one of {string.Join(", ", PickInput.Kinds)}, got '{QueryReader.Clip(kind)}'");
-        if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
-        var picks = store.ListPicks(dataset.Id, range, kind);
-        if (picks is null) return Missing(id);
+        var (picks, refusal) = Filtered(dataset, q);
+        if (picks is null) return refusal!;
+        var kind = query["kind"].FirstOrDefault();
         var title = $"{what} of {dataset.Id}{(kind is null ? "" : $" ({kind})")}";
         return new ApiResponse(200, "image/svg+xml", Encoding.UTF8.GetBytes(draw(picks, title))) { CacheControl = "no-store" };
     }
@@ -85,12 +78,13 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
     {
         if (Dataset(id) is not { } dataset) return Missing(id);
         if (!long.TryParse(pickId, NumberStyles.None, CultureInfo.InvariantCulture, out var number)) return BadPickId(pickId);
-        if (Diameter(query) is { Error: { } bad }) return bad;
+        var (diameter, bad) = Diameter(query);
+        if (bad is not null) return bad;
         var (json, unreadable) = await ReadJsonAsync(body, ct);
         if (unreadable is not null) return unreadable;
         using (json)
         {
-            var (pick, refusal) = PickInput.Read(json!.RootElement, "pick", Diameter(query).Value, (dataset.DepthMin, dataset.DepthMax));
+            var (pick, refusal) = PickInput.Read(json!.RootElement, "pick", diameter, (dataset.DepthMin, dataset.DepthMax));
             if (refusal is not null) return Field(refusal.Field, refusal.Detail);
             return store.UpdatePick(dataset.Id, number, pick!) is { } updated ? Answer(dataset.Id, [updated], 200) : MissingPick(dataset.Id, pickId);
         }
@@ -101,6 +95,17 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
         if (Dataset(id) is not { } dataset) return Missing(id);
         if (!long.TryParse(pickId, NumberStyles.None, CultureInfo.InvariantCulture, out var number)) return BadPickId(pickId);
         return store.DeletePick(dataset.Id, number) ? new ApiResponse(204, "application/json", []) { CacheControl = "no-store" } : MissingPick(dataset.Id, pickId);
+    }
+
+    /// <summary>The dataset's picks the query's depth_min, depth_max and kind select; or the refusal of the first
+    /// bad parameter (the query's others included).</summary>
+    private (IReadOnlyList<Pick>? Picks, ApiResponse? Refusal) Filtered(DatasetInfo dataset, QueryReader q)
+    {
+        var range = FramesApi.ReadRange(q);
+        var kind = q.String("kind");
+        if (kind is not null && !PickInput.Kinds.Contains(kind)) q.Reject("kind", $"'kind' must be one of {string.Join(", ", PickInput.Kinds)}, got '{QueryReader.Clip(kind)}'");
+        if (q.Error is { } error) return (null, ApiResponse.BadParameter(error.Parameter, error.Detail));
+        return store.ListPicks(dataset.Id, range, kind) is { } picks ? (picks, null) : (null, Missing(dataset.Id));
     }
 
     private DatasetInfo? Dataset(string id) => DatasetId.TryNormalize(id, out var normalized) ? store.FindDataset(normalized) : null;
