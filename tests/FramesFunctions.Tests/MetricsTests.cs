@@ -104,6 +104,22 @@ public sealed class MetricsTests : IAsyncDisposable
         Assert.Contains("outcome=\"unchanged\"", (await ScrapeAsync(second, Token)).Text);
     }
 
+    /// <summary>A request its client gave up on is not a server error: it is counted as 499 (the status proxies
+    /// log for it), so the 5xx alert does not fire on disconnects.</summary>
+    [Fact]
+    public async Task ARequestCancelledByItsClientIsNotCountedAsA5xx()
+    {
+        var (_, metrics) = App();
+        var admin = ActivatorUtilities.CreateInstance<AdminFunctions>(_containers[^1]);
+        var upload = HttpHarness.Request("POST", "", new Dictionary<string, string> { ["X-Admin-Token"] = Token }, System.Text.Encoding.UTF8.GetBytes(Csv.Of(4, ("1", 1))));
+        upload.HttpContext.RequestAborted = new CancellationToken(canceled: true);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => admin.IngestDataset(upload, "gone"));
+
+        var body = (await ScrapeAsync(metrics, Token)).Text;
+        Assert.Contains("route=\"IngestDataset\",status=\"499\"", body);
+        Assert.DoesNotContain("route=\"IngestDataset\",status=\"500\"", body);
+    }
+
     [Fact]
     public async Task TheMetricsNeedTheAdminTokenUnlessOpened()
     {

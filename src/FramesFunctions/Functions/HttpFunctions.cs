@@ -109,6 +109,9 @@ public sealed class AdminFunctions(FramesApi api, FramesOptions options, FramesM
 /// <summary>The last line of defence: a fault becomes a problem body without internals, logged with the request id.</summary>
 internal static class Guard
 {
+    /// <summary>What proxies log for a request its client gave up on: counted apart from the server's own failures.</summary>
+    private const int ClientClosedRequest = 499;
+
     // Each entry point takes its route's name from its caller (the function method), for the metrics' route tag.
     public static IActionResult Run(FramesMetrics metrics, ILogger logger, HttpRequest req, Func<ApiResponse> handle, [CallerMemberName] string route = "") =>
         RunAsync(null, metrics, logger, req, () => Task.FromResult(handle()), route: route).GetAwaiter().GetResult();
@@ -135,7 +138,12 @@ internal static class Guard
             status = response.Status;
             return new ApiResult(cors is null ? response : cors.ForRead(response, req.Headers.Origin));
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            status = ClientClosedRequest;
+            throw;
+        }
+        catch (Exception e)
         {
             var id = ApiResult.RequestId(req.HttpContext);
             var unavailable = ImageFrames.Store.FrameStore.IsDatabaseFailure(e) || e is IOException;
