@@ -18,6 +18,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 //        dotnet run -c Release --project bench/FramesBench -- dlis [--frames 250000]  (DLIS ingest through the CLI)
 //        dotnet run -c Release --project bench/FramesBench -- serve [--seconds 3]     (through HTTP; see ServeBench.cs)
 //        dotnet run -c Release --project bench/FramesBench -- fairness BASE --limit N (rate limits; see FairnessBench.cs)
+//        dotnet run -c Release --project bench/FramesBench -- dips [--seeds 1,2,3] [--noise 6,12,20] (dip picker vs planted planes)
 // With FRAMES_POSTGRES set, every stage runs against that PostgreSQL database instead of SQLite files (one
 // dataset per run, named like the file it would have been; replaced on each run).
 if (args.FirstOrDefault() == "micro")
@@ -39,6 +40,11 @@ if (args.FirstOrDefault() == "serve")
 if (args.FirstOrDefault() == "fairness")
 {
     await ImageFrames.Bench.FairnessBench.RunAsync(args);
+    return;
+}
+if (args.FirstOrDefault() == "dips")
+{
+    await ImageFrames.Bench.DipBench.RunAsync(args);
     return;
 }
 if (args.FirstOrDefault() == "serve-host")

@@ -27,7 +27,7 @@ public static class CommandLine
                                    "Settings (FRAMES_DB_PATH, …) come from the environment or ./local.settings.json.")
         {
             IngestVerb.Create(cli), UploadVerb.Create(cli), SampleVerb.Create(cli), ListVerbs.Datasets(cli), ListVerbs.Log(cli),
-            RenderVerbs.Render(cli), RenderVerbs.Export(cli), RenderVerbs.Gallery(cli), ProbeVerb.Create(cli),
+            RenderVerbs.Render(cli), RenderVerbs.Export(cli), RenderVerbs.Gallery(cli), ProbeVerb.Create(cli), DipsVerb.Create(cli),
             BackupVerbs.Backup(cli), BackupVerbs.List(cli), BackupVerbs.Restore(cli),
         };
         root.HelpName = "frames"; // in usage lines, whatever runs the code (the tool, `dotnet frames.dll`, a test host)

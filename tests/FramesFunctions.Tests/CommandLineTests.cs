@@ -269,6 +269,26 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task DipsWritesThePlanesAsCsvOrJsonAndNamesAMissingDiameter()
+    {
+        string Path(string name) => System.IO.Path.Combine(_db.Folder, name);
+        Assert.Equal(0, (await Run("sample", "--rows", "1200", "--seed", "3", "--out", Path("d.csv"))).Exit);
+        Assert.Equal(0, (await Run("ingest", Path("d.csv"), "--quiet")).Exit);
+        var missing = await Run("dips", "d", "--out", Path("dips.csv"));
+        Assert.Equal(2, missing.Exit);
+        Assert.Contains("--diameter", missing.Err);
+        Assert.Equal(0, (await Run("dips", "d", "--diameter", "8.5", "--depth-unit", "ft", "--out", Path("dips.csv"))).Exit);
+        var lines = File.ReadAllLines(Path("dips.csv"));
+        Assert.Equal("depth,dip,azimuth,apparent_dip,apparent_azimuth,amplitude,score,trace", lines[0]);
+        Assert.True(lines.Length > 20, $"{lines.Length - 1} planes in 1,200 rows");
+        Assert.Equal(0, (await Run("dips", "d", "--diameter", "216", "--diameter-unit", "mm", "--depth-unit", "ft", "--depth-max", "9050", "--out", Path("dips.json"))).Exit);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path("dips.json")));
+        var depths = json.RootElement.GetProperty("dips").EnumerateArray().Select(d => d.GetProperty("depth").GetDouble()).ToList();
+        Assert.NotEmpty(depths);
+        Assert.All(depths, d => Assert.InRange(d, 9000, 9050));
+    }
+
+    [Fact]
     public async Task SampleIsDeterministicForItsSeedAndIngestsAsDescribed()
     {
         string Path(string name) => System.IO.Path.Combine(_db.Folder, name);

@@ -17,6 +17,9 @@ public sealed class HttpHarness : IDisposable
     public HttpFunctions Functions { get; }
     public AdminFunctions Admin { get; }
 
+    /// <summary>The pick and dip routes, over the same store, cache and API (admin token and rate limits).</summary>
+    public PickFunctions Picks { get; }
+
     public HttpHarness(Action<Configuration.FramesOptions>? configure = null)
     {
         Db = new TempDatabase(configure);
@@ -24,6 +27,8 @@ public sealed class HttpHarness : IDisposable
         Api = new FramesApi(Db.Store, Db.Ingest, Cache, new RenderGate(), Db.Options);
         Functions = new HttpFunctions(Api, Db.Metrics, NullLogger<HttpFunctions>.Instance);
         Admin = new AdminFunctions(Api, Db.Options, Db.Metrics, NullLogger<AdminFunctions>.Instance);
+        Picks = new PickFunctions(new PicksApi(Db.Store, TimeProvider.System), new DipsApi(Db.Store, Cache, new RenderGate(), TimeProvider.System),
+            Api, Db.Metrics, NullLogger<PickFunctions>.Instance);
     }
 
     public static HttpRequest Request(string method = "GET", string query = "", IDictionary<string, string>? headers = null, byte[]? body = null)

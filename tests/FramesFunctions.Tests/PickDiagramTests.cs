@@ -28,7 +28,7 @@ public sealed class PickDiagramTests : IDisposable
             new NewPick(1040, 30, 99.9, "fracture-open"),
             new NewPick(1050, 45, 181, "bed"),
         ], DateTimeOffset.UnixEpoch);
-        _picks = new PickFunctions(new PicksApi(_http.Db.Store, TimeProvider.System), _http.Api, _http.Db.Metrics, NullLogger<PickFunctions>.Instance);
+        _picks = _http.Picks;
     }
 
     public void Dispose() => _http.Dispose();

@@ -18,7 +18,7 @@ public sealed class PickRoutesTests : IDisposable
     public PickRoutesTests()
     {
         _http.Db.IngestTextAsync(Csv.Of(8, ("1000", 10), ("1050", 20), ("1100", 30)), "well").GetAwaiter().GetResult();
-        _picks = new PickFunctions(new PicksApi(_http.Db.Store, TimeProvider.System), _http.Api, _http.Db.Metrics, NullLogger<PickFunctions>.Instance);
+        _picks = _http.Picks;
     }
 
     public void Dispose() => _http.Dispose();

@@ -8,10 +8,18 @@ using Microsoft.Extensions.Logging;
 
 namespace ImageFrames.Functions;
 
-/// <summary>An interpreter's picks on a dataset (<see cref="PicksApi"/>): read publicly, written like the admin routes
-/// (a function key and the X-Admin-Token header).</summary>
-public sealed class PickFunctions(PicksApi picks, FramesApi api, FramesMetrics metrics, ILogger<PickFunctions> logger)
+/// <summary>An interpreter's picks on a dataset (<see cref="PicksApi"/>) and the automatic picker's planes
+/// (<see cref="DipsApi"/>): read publicly, written like the admin routes (a function key and the X-Admin-Token header).</summary>
+public sealed class PickFunctions(PicksApi picks, DipsApi dips, FramesApi api, FramesMetrics metrics, ILogger<PickFunctions> logger)
 {
+    [Function("GetDips")]
+    public IActionResult GetDips([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "frames/dips")] HttpRequest req) =>
+        Guard.Run(api.Cors, api.RateLimiter, ClientRateLimiter.HeavyCost, metrics, logger, req, () => dips.Dips(req.Query));
+
+    [Function("AcceptDips")]
+    public IActionResult AcceptDips([HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{id}/picks/accept")] HttpRequest req, string id) =>
+        Guard.Run(metrics, logger, req, () => api.Authorize(req) ?? dips.Accept(id, req.Query));
+
     [Function("ListPicks")]
     public IActionResult ListPicks([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}/picks")] HttpRequest req, string id) =>
         Guard.Run(api.Cors, api.RateLimiter, ClientRateLimiter.LightCost, metrics, logger, req, () => picks.List(id, req.Query));

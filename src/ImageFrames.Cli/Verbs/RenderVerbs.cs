@@ -152,7 +152,7 @@ public static class RenderVerbs
         return (window, range);
     }
 
-    private static DatasetNotFoundException NotFound(FrameStore store, string dataset) =>
+    internal static DatasetNotFoundException NotFound(FrameStore store, string dataset) =>
         new($"no dataset '{dataset}'; have: {string.Join(", ", store.ListDatasets().Select(d => d.Id))}");
 
     private static void Write(string output, byte[] bytes)

@@ -32,6 +32,7 @@ public static class ServiceRegistration
         services.AddSingleton<Serve.AdminLockout>();
         services.AddSingleton<Serve.FramesApi>();
         services.AddSingleton<Serve.PicksApi>();
+        services.AddSingleton<Serve.DipsApi>();
         services.AddAzureClientsCore(); // AzureComponentFactory: token credentials from configuration, as the host builds them
         services.AddSingleton(sp => StorageClient.Create(configuration, sp.GetRequiredService<AzureComponentFactory>())!);
         return services;

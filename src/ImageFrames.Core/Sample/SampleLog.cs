@@ -9,7 +9,7 @@ namespace ImageFrames.Sample;
 public sealed record PlantedPlane(double Depth, double Dip, double Azimuth, string Kind, double Amplitude, double Contrast);
 
 /// <summary>What <see cref="SampleLog.Write"/> draws: the shape of the file and the seed of its picture.</summary>
-public sealed record SampleLogSpec(int Rows = 5460, int Columns = 200, decimal DepthStart = 9000.1m, int Seed = 20251106)
+public sealed record SampleLogSpec(int Rows = 5460, int Columns = 200, decimal DepthStart = 9000.1m, int Seed = 20251106, int Noise = 12)
 {
     public const decimal DepthStep = 0.1m;
 
@@ -19,6 +19,7 @@ public sealed record SampleLogSpec(int Rows = 5460, int Columns = 200, decimal D
         : Columns < 1 ? $"columns must be at least 1, was {Columns}"
         : decimal.Round(DepthStart, 1) != DepthStart ? $"depth start must be a multiple of {DepthStep}, was {DepthStart}"
         : Math.Abs(DepthStart) + Rows * DepthStep > 1e15m ? $"depths up to {DepthStart + Rows * DepthStep} cannot be written exactly"
+        : Noise is < 0 or > 100 ? $"noise must be 0 to 100 greys, was {Noise}"
         : null;
 }
 
@@ -64,7 +65,7 @@ public static class SampleLog
         {
             var n = FormatTenths(depthTenths, line);
             if (r < CasingRows) Array.Fill(grey, CasingGrey);
-            else DrawRow(r, grey, near[r], sin, cos, washoutStart, washoutEnd, random);
+            else DrawRow(r, grey, near[r], sin, cos, washoutStart, washoutEnd, spec.Noise, random);
             foreach (var value in grey)
             {
                 line[n++] = (byte)',';
@@ -81,12 +82,17 @@ public static class SampleLog
     private static (Bed[] Beds, Bed[] Fractures, double WashoutStart, double WashoutEnd) Plan(int rows, Random random)
     {
         var beds = Features(rows / 40 + 1, () => new Bed(random.NextDouble() * rows, 3 + random.NextDouble() * 22,
-            random.NextDouble() * 60 - 30, 0, 0, random.NextDouble() * 70 - 35), random);
+            random.NextDouble() * 60 - 30, 0, 0, Contrast(random.NextDouble())), random);
         var fractures = Features(rows / 400 + 1, () => new Bed(random.NextDouble() * rows, 1.2,
             10 + random.NextDouble() * 50, 0, 0, -70), random);
         var washoutStart = random.NextDouble() * rows;
         return (beds, fractures, washoutStart, washoutStart + Math.Min(rows / 10.0, 300));
     }
+
+    /// <summary>A bed's contrast from a uniform draw: 12 to 35 greys brighter or darker than its surroundings, so each
+    /// boundary steps by at least 6 greys — an interpreter sees it through the speckle, and a picker scored on the
+    /// planted planes is scored on planes there are to see.</summary>
+    private static double Contrast(double draw) => Math.Sign(draw - 0.5) * (12 + 23 * Math.Abs(draw - 0.5) * 2);
 
     /// <summary>
     /// The planes the picture holds, as a hole of <paramref name="diameter"/> (in depth units) would show them,
@@ -119,12 +125,13 @@ public static class SampleLog
     }
 
     private static void DrawRow(int r, double[] grey, Bed[] near, double[] sin, double[] cos,
-        double washoutStart, double washoutEnd, Random random)
+        double washoutStart, double washoutEnd, int noise, Random random)
     {
         // Slow trends (compaction, lithology) under everything, then each nearby feature where its sinusoid
         // passes within its half-thickness of this row, with soft edges.
         var background = 125 + 35 * Math.Sin(r / 97.0) + 18 * Math.Sin(r / 13.0);
-        var washout = r >= washoutStart && r < washoutEnd;
+        // A washout fades in and out over 20 rows, as a hole enlarges gradually: no step a picker would take for a bed.
+        var washout = r >= washoutStart && r < washoutEnd ? Math.Clamp(Math.Min(r - washoutStart, washoutEnd - r) / 20, 0.05, 1) : 0;
         for (var c = 0; c < grey.Length; c++)
         {
             var v = background;
@@ -133,8 +140,8 @@ public static class SampleLog
                 var distance = Math.Abs(r - (f.Centre + f.Amplitude * (sin[c] * f.CosPhase + cos[c] * f.SinPhase)));
                 if (distance < f.Thickness) v += f.Contrast * (1 - distance / f.Thickness * 0.5);
             }
-            if (washout) v = v * 0.6 + random.Next(-30, 31);
-            grey[c] = v + random.Next(-12, 13);
+            if (washout > 0) v = v * (1 - 0.4 * washout) + washout * random.Next(-30, 31);
+            grey[c] = v + random.Next(-noise, noise + 1);
         }
     }
 

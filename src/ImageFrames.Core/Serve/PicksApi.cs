@@ -25,7 +25,7 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
     public async Task<ApiResponse> AddAsync(string id, Stream body, IQueryCollection query, CancellationToken ct)
     {
         if (Dataset(id) is not { } dataset) return Missing(id);
-        var (diameter, bad) = Diameter(query);
+        var (diameter, _, bad) = Diameter(query, KnownUnit(dataset));
         if (bad is not null) return bad;
         var (json, unreadable) = await ReadJsonAsync(body, ct);
         if (unreadable is not null) return unreadable;
@@ -78,7 +78,7 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
     {
         if (Dataset(id) is not { } dataset) return Missing(id);
         if (!long.TryParse(pickId, NumberStyles.None, CultureInfo.InvariantCulture, out var number)) return BadPickId(pickId);
-        var (diameter, bad) = Diameter(query);
+        var (diameter, _, bad) = Diameter(query, KnownUnit(dataset));
         if (bad is not null) return bad;
         var (json, unreadable) = await ReadJsonAsync(body, ct);
         if (unreadable is not null) return unreadable;
@@ -108,6 +108,9 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
         return store.ListPicks(dataset.Id, range, kind) is { } picks ? (picks, null) : (null, Missing(dataset.Id));
     }
 
+    /// <summary>The dataset's depth unit when its file said (DLIS, LAS): m or ft; null for CSV.</summary>
+    internal static string? KnownUnit(DatasetInfo dataset) => Render.DatasetValues.Of(dataset)?.DepthUnit is { } unit && unit is "m" or "ft" ? unit : null;
+
     private DatasetInfo? Dataset(string id) => DatasetId.TryNormalize(id, out var normalized) ? store.FindDataset(normalized) : null;
 
     private static ApiResponse Missing(string id) => DatasetId.TryNormalize(id, out _)
@@ -123,20 +126,27 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
     private static ApiResponse Field(string field, string detail) =>
         ApiResponse.Problem(400, "Invalid pick", $"{field} {detail}", ("field", field));
 
-    /// <summary>The hole's diameter in the depth unit, when given; or the refusal naming the parameter.</summary>
-    private static (double? Value, ApiResponse? Error) Diameter(IQueryCollection query)
+    /// <summary>The hole's diameter in the depth unit when given, and the depth unit: the dataset's own
+    /// (<paramref name="knownUnit"/>, DLIS and LAS) or the request's <c>depth_unit</c>; or the refusal naming the parameter.</summary>
+    internal static (double? Value, string? DepthUnit, ApiResponse? Error) Diameter(IQueryCollection query, string? knownUnit = null)
     {
         var q = new QueryReader(query);
         var diameter = q.Double("diameter");
         var unit = q.String("diameter_unit") ?? "in";
         var depthUnit = q.String("depth_unit");
-        if (q.Error is { } error) return (null, ApiResponse.BadParameter(error.Parameter, error.Detail));
-        if (diameter is null) return (null, null);
-        if (diameter <= 0) return (null, ApiResponse.BadParameter("diameter", $"'diameter' must be above 0, got {diameter}"));
-        if (!MetresPer.TryGetValue(unit, out var unitMetres)) return (null, ApiResponse.BadParameter("diameter_unit", $"'diameter_unit' must be one of {string.Join(", ", MetresPer.Keys)}, got '{QueryReader.Clip(unit)}'"));
-        if (depthUnit is null || depthUnit is not ("ft" or "m"))
-            return (null, ApiResponse.BadParameter("depth_unit", "'depth_unit' (ft or m) is required with a diameter: the dataset does not say which unit its depths are in"));
-        return (diameter.Value * unitMetres / MetresPer[depthUnit], null);
+        if (q.Error is { } error) return (null, null, ApiResponse.BadParameter(error.Parameter, error.Detail));
+        if (depthUnit is not null && depthUnit is not ("ft" or "m"))
+            return (null, null, ApiResponse.BadParameter("depth_unit", $"'depth_unit' must be ft or m, got '{QueryReader.Clip(depthUnit)}'"));
+        if (knownUnit is not null && depthUnit is not null && depthUnit != knownUnit)
+            return (null, null, ApiResponse.BadParameter("depth_unit", $"'depth_unit' is {depthUnit}, but the dataset's depths are in {knownUnit}; omit it"));
+        depthUnit ??= knownUnit;
+        if (diameter is null) return (null, depthUnit, null);
+        if (diameter <= 0) return (null, null, ApiResponse.BadParameter("diameter", $"'diameter' must be above 0, got {diameter}"));
+        if (!MetresPer.TryGetValue(unit, out var unitMetres))
+            return (null, null, ApiResponse.BadParameter("diameter_unit", $"'diameter_unit' must be one of {string.Join(", ", MetresPer.Keys)}, got '{QueryReader.Clip(unit)}'"));
+        if (depthUnit is null)
+            return (null, null, ApiResponse.BadParameter("depth_unit", "'depth_unit' (ft or m) is required with a diameter: the dataset does not say which unit its depths are in"));
+        return (diameter.Value * unitMetres / MetresPer[depthUnit], depthUnit, null);
     }
 
     private static readonly Dictionary<string, double> MetresPer = new() { ["in"] = 0.0254, ["mm"] = 0.001, ["cm"] = 0.01, ["m"] = 1, ["ft"] = 0.3048 };

@@ -1,0 +1,145 @@
+using ImageFrames.Store;
+
+namespace ImageFrames.Interpret;
+
+/// <summary>A plane the detector found: where it crosses the axis, its true attitude (the hole's deviation
+/// removed), its apparent one (in the hole's frame), its trace's amplitude (depth unit), how meaningful it is
+/// (<see cref="Score"/> = −log10 of its number of false alarms: above 0 is better than noise gives once), and
+/// what the trace looked like.</summary>
+public sealed record DetectedDip(double Depth, double Dip, double Azimuth, double ApparentDip, double ApparentAzimuth, double Amplitude, double Score, TraceShape Shape);
+
+/// <summary>
+/// Runs <see cref="TraceDetector"/> down a window of a dataset in blocks of <see cref="CoreRows"/> rows, each with
+/// the rows around it that a steep trace crossing the axis inside it reaches (up to <see cref="MaxMarginRows"/>),
+/// so memory is one block whatever the window. Rows are turned to north first when the hole log says where the
+/// first column faced; each trace's amplitude becomes an apparent dip with the diameter at its depth, and the
+/// hole's deviation there turns that into the true dip.
+/// </summary>
+public sealed class DipScan(HoleLog hole, double log10Epsilon = 0)
+{
+    public const int CoreRows = 512;
+
+    /// <summary>The most rows a trace may reach above or below its centre: bounds a block's memory (the vote is
+    /// rows × amplitudes × phases). At 0.1-ft rows that is any dip in an 8½-in hole; at 0.1-in rows, up to about 80°.</summary>
+    public const int MaxMarginRows = 256;
+
+    /// <summary>The steepest apparent dip searched for: steeper planes run along the hole, not across it.</summary>
+    public const double MaxApparentDip = 87;
+
+    /// <summary>How far (depth unit) a trace crossing the axis at a depth can reach: half the widest diameter times tan of the steepest dip.</summary>
+    public double ReachDepth => (hole.MaxDiameter() ?? 0) / 2 * Math.Tan(Plane.Radians(MaxApparentDip));
+
+    /// <summary>The planes crossing the axis in the window of <paramref name="frames"/>, by depth: blocks are read in
+    /// turn and up to <paramref name="parallelism"/> of them searched at once (each holds its own copy of its rows).</summary>
+    public IEnumerable<DetectedDip> Scan(FrameStream frames, byte? absent, int parallelism = 1, CancellationToken ct = default)
+    {
+        if (frames.Total == 0) yield break;
+        var (first, last) = frames.DepthBounds();
+        var (before, after) = frames.RowsAround(new DepthRange(first - ReachDepth, last + ReachDepth));
+        (before, after) = (Math.Min(before, MaxMarginRows), Math.Min(after, MaxMarginRows));
+        var width = frames.Dataset.Width;
+        var total = before + frames.Total + after;
+        var buffer = new RowBuffer(CoreRows + 2 * MaxMarginRows, width);
+        using var pages = frames.PagesAround(before, after).GetEnumerator();
+        int? reach = null;
+        var batch = new List<Block>(parallelism);
+        for (var coreStart = before; coreStart < before + frames.Total; coreStart += CoreRows)
+        {
+            ct.ThrowIfCancellationRequested();
+            var coreEnd = Math.Min(coreStart + CoreRows, before + frames.Total);
+            buffer.DropBefore(Math.Max(0, coreStart - MaxMarginRows));
+            while (buffer.End < Math.Min(total, coreEnd + MaxMarginRows) && buffer.Fill(pages, Orient)) { }
+            // The reach in rows, from the row step where the window starts (steps are regular within a log).
+            reach ??= Math.Min(MaxMarginRows, (int)Math.Ceiling(ReachDepth / buffer.Step()) + 2);
+            batch.Add(buffer.Snapshot(coreStart - buffer.Start, coreEnd - buffer.Start));
+            if (batch.Count < parallelism && coreEnd < before + frames.Total) continue;
+            var found = new List<Trace>[batch.Count];
+            Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i =>
+                found[i] = TraceDetector.Detect(batch[i].Pixels, batch[i].Depths.Length, width, absent, batch[i].CoreStart, batch[i].CoreEnd, reach.Value, log10Epsilon));
+            for (var i = 0; i < batch.Count; i++)
+                foreach (var trace in found[i])
+                    if (Dip(batch[i], trace) is { } dip) yield return dip;
+            batch.Clear();
+        }
+    }
+
+    /// <summary>The column a row's first column moves to, so that column 0 faces north.</summary>
+    private int Orient(double depth, int width) => hole.Oriented ? (int)Math.Round(Plane.Normalize(hole.Orientation(depth)) * width / 360) % width : 0;
+
+    private DetectedDip? Dip(Block buffer, Trace trace)
+    {
+        var depth = buffer.DepthAt(trace.Row);
+        // Rows to depth units with the local step (rows are evenly spaced in a log, but not necessarily exactly).
+        var reach = Math.Max(1, trace.Amplitude);
+        var amplitude = trace.Amplitude * (buffer.DepthAt(trace.Row + reach) - buffer.DepthAt(trace.Row - reach)) / (2 * reach);
+        if ((hole.Diameter(depth) ?? hole.MaxDiameter()) is not { } diameter) return null;
+        var apparent = new Sinusoid(depth, amplitude, trace.Phase).Apparent(diameter);
+        var truePlane = hole.Direction(depth).ToTrue(apparent);
+        return new DetectedDip(depth, truePlane.Dip, truePlane.Azimuth, apparent.Dip, apparent.Azimuth, amplitude, -trace.Log10Nfa, trace.Shape);
+    }
+
+    /// <summary>Consecutive rows of a window (their global row numbers <see cref="Start"/>..<see cref="End"/>), filled
+    /// page by page, turned to north as they come in.</summary>
+    private sealed class RowBuffer(int capacity, int width)
+    {
+        private readonly byte[] _pixels = new byte[capacity * width];
+        private readonly double[] _depths = new double[capacity];
+        private FrameWindow? _page;
+        private int _pageAt;
+
+        public int Start { get; private set; }
+        public int Count { get; private set; }
+        public int End => Start + Count;
+        public void DropBefore(int row)
+        {
+            var drop = Math.Clamp(row - Start, 0, Count);
+            if (drop == 0) return;
+            _pixels.AsSpan(drop * width, (Count - drop) * width).CopyTo(_pixels);
+            _depths.AsSpan(drop, Count - drop).CopyTo(_depths);
+            (Start, Count) = (Start + drop, Count - drop);
+        }
+
+        /// <summary>Adds one row; false when the pages are done.</summary>
+        public bool Fill(IEnumerator<FrameWindow> pages, Func<double, int, int> shiftOf)
+        {
+            while (_page is null || _pageAt == _page.Count)
+            {
+                if (!pages.MoveNext()) return false;
+                (_page, _pageAt) = (pages.Current, 0);
+            }
+            var depth = _page.Depths[_pageAt];
+            var row = _page.Row(_pageAt++);
+            var target = _pixels.AsSpan(Count * width, width);
+            var shift = shiftOf(depth, width);
+            row[..(width - shift)].CopyTo(target[shift..]);
+            row[(width - shift)..].CopyTo(target);
+            _depths[Count++] = depth;
+            return true;
+        }
+
+        /// <summary>The median step between the buffered rows' depths.</summary>
+        public double Step()
+        {
+            if (Count < 2) return 1;
+            var steps = new double[Count - 1];
+            for (var i = 1; i < Count; i++) steps[i - 1] = _depths[i] - _depths[i - 1];
+            Array.Sort(steps);
+            return Math.Max(steps[steps.Length / 2], 1e-9);
+        }
+
+        /// <summary>A copy of the buffered rows, to search rows [<paramref name="coreStart"/>, <paramref name="coreEnd"/>) of.</summary>
+        public Block Snapshot(int coreStart, int coreEnd) => new(_pixels.AsSpan(0, Count * width).ToArray(), _depths.AsSpan(0, Count).ToArray(), coreStart, coreEnd);
+    }
+
+    /// <summary>Rows to search: their greys and depths, and which of them traces must cross the axis in.</summary>
+    private sealed record Block(byte[] Pixels, double[] Depths, int CoreStart, int CoreEnd)
+    {
+        /// <summary>The depth at a fractional row, interpolated (extrapolated past the ends).</summary>
+        public double DepthAt(double row)
+        {
+            if (Depths.Length == 1) return Depths[0];
+            var i = Math.Clamp((int)Math.Floor(row), 0, Depths.Length - 2);
+            return Depths[i] + (row - i) * (Depths[i + 1] - Depths[i]);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Text;
+using ImageFrames.Sample;
+
+namespace ImageFrames.Tests;
+
+/// <summary>
+/// The automatic picker through its routes: on a sample log it finds the planes the sample planted (matched as the
+/// quality bench matches them), answers from the cache the second time, and keeps its planes as picks when an
+/// admin accepts them; a missing diameter or depth unit, or a bad sensitivity, is a 400 naming it; random
+/// parameters never give a 5xx.
+/// </summary>
+public sealed class DipRoutesTests : IDisposable
+{
+    private const double DiameterFeet = 8.5 / 12;
+    private static readonly SampleLogSpec Spec = new(Rows: 1500, Seed: 7);
+    private readonly HttpHarness _http = new(o => o.AdminToken = AdminTests.Token);
+
+    public DipRoutesTests()
+    {
+        using var csv = new MemoryStream();
+        SampleLog.Write(Spec, csv);
+        _http.Db.IngestBytesAsync(csv.ToArray(), "sample").GetAwaiter().GetResult();
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<HttpHarness.Response> DipsAsync(string query)
+    {
+        var request = HttpHarness.Request("GET", query);
+        return await HttpHarness.SendAsync(request, _http.Picks.GetDips(request));
+    }
+
+    private async Task<HttpHarness.Response> AcceptAsync(string query, bool admin = true)
+    {
+        var request = HttpHarness.Request("POST", query, admin ? new Dictionary<string, string> { ["X-Admin-Token"] = AdminTests.Token } : []);
+        return await HttpHarness.SendAsync(request, _http.Picks.AcceptDips(request, "sample"));
+    }
+
+    [Fact]
+    public async Task ThePlantedPlanesAreFoundAndAcceptedAsPicks()
+    {
+        var answer = await DipsAsync("dataset=sample&diameter=8.5&depth_unit=ft");
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(("ft", "request"), (answer.Json.GetProperty("depth_unit").GetString(), answer.Json.GetProperty("diameter_source").GetString()));
+        var dips = answer.Json.GetProperty("dips").EnumerateArray().Select(d => (Depth: d.GetProperty("depth").GetDouble(), Dip: d.GetProperty("apparent_dip").GetDouble(),
+            Azimuth: d.GetProperty("apparent_azimuth").GetDouble())).ToList();
+        Assert.Equal(dips.OrderBy(d => d.Depth), dips);
+        var planted = SampleLog.Planes(Spec, DiameterFeet);
+        var matched = planted.Count(p => dips.Any(d => Math.Abs(d.Depth - p.Depth) <= Math.Max(0.3, 0.2 * p.Amplitude) && Math.Abs(d.Dip - p.Dip) <= 5));
+        Assert.True(matched >= 0.6 * planted.Count, $"{matched} of {planted.Count} planted planes found");
+        Assert.True(matched >= 0.6 * dips.Count, $"{matched} of {dips.Count} detections are planted planes");
+
+        var again = await DipsAsync("dataset=sample&diameter=8.5&depth_unit=ft");
+        Assert.Equal(answer.Body, again.Body);
+        Assert.True(_http.Cache.Stats().Hits >= 1);
+
+        Assert.Equal(401, (await AcceptAsync("diameter=8.5&depth_unit=ft&depth_min=9000&depth_max=9050", admin: false)).Status);
+        var accepted = await AcceptAsync("diameter=8.5&depth_unit=ft&depth_min=9000&depth_max=9050&min_score=1");
+        Assert.Equal(201, accepted.Status);
+        var picks = accepted.Json.GetProperty("picks").EnumerateArray().ToList();
+        var expected = dips.Count(d => d.Depth is >= 9000 and <= 9050) ;
+        Assert.InRange(picks.Count, 1, expected);
+        Assert.All(picks, p => Assert.Equal("auto", p.GetProperty("source").GetString()));
+        Assert.All(picks, p => Assert.True(p.GetProperty("confidence").GetDouble() >= 1));
+    }
+
+    [Theory]
+    [InlineData("dataset=sample", "diameter")]
+    [InlineData("dataset=sample&diameter=8.5", "depth_unit")]
+    [InlineData("dataset=sample&diameter=8.5&depth_unit=yd", "depth_unit")]
+    [InlineData("dataset=sample&diameter=-1&depth_unit=ft", "diameter")]
+    [InlineData("dataset=sample&diameter=8.5&diameter_unit=furlong&depth_unit=ft", "diameter_unit")]
+    [InlineData("dataset=sample&diameter=8.5&depth_unit=ft&sensitivity=99", "sensitivity")]
+    [InlineData("dataset=sample&diameter=8.5&depth_unit=ft&depth_min=x", "depth_min")]
+    [InlineData("diameter=8.5&depth_unit=ft", "dataset")]
+    [InlineData("dataset=Not%20an%20id&diameter=8.5&depth_unit=ft", "dataset")]
+    public async Task ABadParameterIsA400NamingIt(string query, string parameter)
+    {
+        var answer = await DipsAsync(query);
+        Assert.Equal(400, answer.Status);
+        Assert.Equal(parameter, answer.Json.GetProperty("parameter").GetString());
+    }
+
+    [Fact]
+    public async Task RandomParametersNeverGiveA5xx()
+    {
+        var random = new Random(28);
+        string[] names = ["dataset", "depth_min", "depth_max", "diameter", "diameter_unit", "depth_unit", "sensitivity"];
+        string[] values = ["sample", "", "-1", "0", "1e308", "NaN", "9100", "9000", "8.5", "in", "mm", "ft", "m", "x", "%00", "3", "-10", "99999999999999999999"];
+        for (var i = 0; i < 150; i++)
+        {
+            var query = string.Join("&", names.Where(_ => random.Next(3) > 0).Select(n => $"{n}={values[random.Next(values.Length)]}"));
+            var answer = await DipsAsync(query);
+            Assert.True(answer.Status < 500, $"{query} → {answer.Status} {answer.Text}");
+        }
+    }
+}
