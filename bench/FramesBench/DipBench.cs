@@ -57,6 +57,12 @@ public static class DipBench
                     var planted = SampleLog.Planes(spec, DiameterFeet);
                     var score = Score(planted, found);
                     foreach (var miss in score.Missed) misses[Cause(miss, spec)] = misses.GetValueOrDefault(Cause(miss, spec)) + 1;
+                    if (Environment.GetEnvironmentVariable("DBG_EXTRA") is not null)
+                        foreach (var extra in found.Where(f => !score.Pairs.Any(p => ReferenceEquals(p.Found, f))))
+                        {
+                            var near = planted.OrderBy(p => Math.Abs(p.Depth - extra.Depth)).First();
+                            Console.Error.WriteLine($"extra {extra.Depth:F2} dip {extra.ApparentDip:F1} az {extra.ApparentAzimuth:F0} score {extra.Score:F1} {extra.Shape} | nearest planted {near.Depth:F2} dip {near.Dip:F1} az {near.Azimuth:F0} {near.Kind}");
+                        }
                     if (Environment.GetEnvironmentVariable("DBG_MISSES") is not null)
                         foreach (var miss in score.Missed)
                         {

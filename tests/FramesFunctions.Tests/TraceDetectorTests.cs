@@ -12,9 +12,10 @@ public sealed class TraceDetectorTests
     private const int Width = 150, Rows = 400;
     private const byte Absent = 255;
 
-    /// <summary>Greys 110, 20 brighter below each edge (or 40 darker within ±1.2 rows of a line), plus uniform noise.</summary>
+    /// <summary>Greys 110, <paramref name="step"/> brighter below each edge (or 40 darker within ±1.2 rows of a line),
+    /// plus uniform noise.</summary>
     private static byte[] Draw(int seed, int noise, IEnumerable<(double Row, double Amplitude, double Phase)> edges,
-        (double Row, double Amplitude, double Phase)? line = null, Func<int, int, bool>? absent = null)
+        (double Row, double Amplitude, double Phase)? line = null, Func<int, int, bool>? absent = null, int step = 20)
     {
         var random = new Random(seed);
         var greys = new byte[Rows * Width];
@@ -23,7 +24,7 @@ public sealed class TraceDetectorTests
             for (var c = 0; c < Width; c++)
             {
                 double At((double Row, double Amplitude, double Phase) t) => t.Row + t.Amplitude * Math.Cos((c * 360.0 / Width - t.Phase) * Math.PI / 180);
-                var v = 110.0 + traces.Count(t => r > At(t)) * 20;
+                var v = 110.0 + traces.Count(t => r > At(t)) * step;
                 if (line is { } l && Math.Abs(r - At(l)) < 1.2) v -= 40;
                 v += random.Next(-noise, noise + 1);
                 greys[r * Width + c] = absent?.Invoke(r, c) == true ? Absent : (byte)Math.Clamp(v, 0, 254);
@@ -55,6 +56,38 @@ public sealed class TraceDetectorTests
         AssertFound(found, (row, amplitude, phase));
         Assert.Equal(TraceShape.Edge, found.Single(t => Math.Abs(t.Row - row) <= 1.5).Shape);
         Assert.DoesNotContain(found, t => Math.Abs(t.Row - row) > 3); // nothing else: the noise is noise
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void AFaintStepIsFoundByTheSumAlongIt(int seed)
+    {
+        // 6 greys under ±12: each gradient's direction is barely better than chance, the sum along 150 columns is not.
+        (double, double, double) drawn = (200, 15, 40);
+        AssertFound(Detect(Draw(seed, noise: 12, [drawn], step: 6)), drawn);
+    }
+
+    [Fact]
+    public void AGradedBedOnASlowTrendGivesItsTwoEdgesOnly()
+    {
+        // The sample's kind of log: a slow drift of the whole image (tens of greys over tens of rows) and a bed 12 rows
+        // thick, 35 greys brighter at its middle and half that at its edges. The drift and the grading make every
+        // parallel trace consistently aligned — enough for the direction test — but only the bed's edges are planes.
+        var random = new Random(4);
+        var greys = new byte[Rows * Width];
+        for (var r = 0; r < Rows; r++)
+            for (var c = 0; c < Width; c++)
+            {
+                var distance = Math.Abs(r - (200 + 10 * Math.Cos((c * 360.0 / Width - 70) * Math.PI / 180)));
+                var v = 110 + 35 * Math.Sin(r / 97.0) + 18 * Math.Sin(r / 13.0) + (distance < 6 ? 35 * (1 - distance / 6 * 0.5) : 0) + random.Next(-6, 7);
+                greys[r * Width + c] = (byte)Math.Clamp(v, 0, 254);
+            }
+        var found = Detect(greys);
+        Assert.Equal(2, found.Count);
+        Assert.InRange(found[0].Row, 193, 195);
+        Assert.InRange(found[1].Row, 205, 207);
     }
 
     [Fact]
