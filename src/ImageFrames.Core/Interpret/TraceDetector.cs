@@ -71,12 +71,21 @@ public static class TraceDetector
             var logTail = new BinomialTail(width / 3, Precision);
             var sumNull = new SumNull(sumScale, (width + SearchColumnStep - 1) / SearchColumnStep);
             var candidates = new List<(Sinusoid Trace, int Sense, double Log10Nfa)>();
+            var refined = new List<Sinusoid>();
             foreach (var peak in peaks)
             {
-                // Refining costs tens of evaluations; a peak far from meaningful as found (a thousand times) is not worth it.
+                // Refining costs tens of evaluations: not for a peak far from meaningful as found (a thousand times),
+                // nor for one next to a stronger peak or trace already refined (it climbs to the same trace).
+                if (refined.Any(r => Math.Abs(r.Depth - peak.Depth) <= 1.5 && Alike(r, peak))) continue;
                 if (Math.Min(Validate(block, peak, 1, claimed: false, tests, logTail, sumNull), Validate(block, peak, -1, claimed: false, tests, logTail, sumNull)) > log10Epsilon + 3) continue;
                 var (trace, sense) = Refine(block, peak, maxAmplitude);
+                refined.Add(peak);
+                refined.Add(trace);
                 if (trace.Depth < coreStart - 0.5 || trace.Depth >= coreEnd - 0.5 || !IsSharp(block, trace, sense)) continue;
+                // To a quarter of a row, then the last steps (to a sixteenth: the dip of a trace under a row high) only
+                // for a trace that may be meaningful.
+                if (Validate(block, trace, sense, claimed: false, tests, logTail, sumNull) > log10Epsilon + 1) continue;
+                trace = Climb(block, trace, sense, maxAmplitude, 0.125, 0.0625);
                 var nfa = Validate(block, trace, sense, claimed: false, tests, logTail, sumNull);
                 if (nfa < log10Epsilon) candidates.Add((trace, sense, nfa));
             }
@@ -270,13 +279,20 @@ public static class TraceDetector
     {
         var sense = Across(block, start) >= 0 ? 1 : -1;
         var best = start;
-        var score = sense * Across(block, best);
         // A flat start has no phase to climb along: try a half-row trace every 45° first.
         if (start.Amplitude < 1)
             for (var phase = 0.0; phase < 360; phase += 45)
-                if (start with { Amplitude = 0.5, Phase = phase } is var tilted && sense * Across(block, tilted) > score)
-                    (best, score) = (tilted, sense * Across(block, tilted));
-        for (var (dz, da, dp) = (2.0, 2.0, 8.0); dz >= 0.06; (dz, da, dp) = (dz / 2, da / 2, dp / 2))
+                if (start with { Amplitude = 0.5, Phase = phase } is var tilted && sense * Across(block, tilted) > sense * Across(block, best))
+                    best = tilted;
+        return (Climb(block, best, sense, maxAmplitude, 2, 0.25), sense);
+    }
+
+    /// <summary>Hill climbing on the mean gradient across the trace in steps of row and amplitude from
+    /// <paramref name="step"/> halving down to <paramref name="finest"/> (the phase step four times as many degrees).</summary>
+    private static Sinusoid Climb(Block block, Sinusoid best, int sense, double maxAmplitude, double step, double finest)
+    {
+        var score = sense * Across(block, best);
+        for (var (dz, da, dp) = (step, step, 4 * step); dz >= finest - 1e-12; (dz, da, dp) = (dz / 2, da / 2, dp / 2))
         {
             for (var moved = true; moved;)
             {
@@ -291,7 +307,7 @@ public static class TraceDetector
                 }
             }
         }
-        return (best, sense);
+        return best;
     }
 
     /// <summary>
@@ -315,7 +331,7 @@ public static class TraceDetector
     {
         var (sum, n) = (0.0, 0);
         var phase = Math.SinCos(Plane.Radians(trace.Phase));
-        for (var c = 0; c < block.Width; c++)
+        for (var c = 0; c < block.Width; c += 2) // smoothed gradients change little from one column to the next
         {
             // Between the two rows the trace passes, linearly: the climb then sees a fraction of a row, which is a few
             // degrees of dip when the trace is under a row high.
