@@ -91,10 +91,13 @@ public sealed class TraceDetectorTests
     }
 
     [Fact]
-    public void PureNoiseGivesNoTraces()
+    public void PureNoiseGivesNoMoreFalseTracesThanTheThresholdPromises()
     {
-        for (var seed = 1; seed <= 8; seed++)
-            Assert.Empty(Detect(Draw(seed, noise: 40, [])));
+        // ε is the number of false traces noise may give per call on average: at ε = 1 twenty blocks of noise may hold a
+        // few (measured: 4 at ±40), at ε = 0.01 none.
+        var noise = Enumerable.Range(1, 20).Select(seed => Draw(seed, noise: 40, [])).ToList();
+        Assert.InRange(noise.Sum(greys => Detect(greys).Count), 0, 10);
+        Assert.All(noise, greys => Assert.Empty(TraceDetector.Detect(greys, Rows, Width, null, 80, 320, 80, log10Epsilon: -2)));
     }
 
     [Fact]
