@@ -110,6 +110,16 @@ public sealed class TraceDetectorTests
     }
 
     [Fact]
+    public void TwoSteepPlanesOfOppositeDirectionsAtOneDepthAreBothFound()
+    {
+        // Conjugate fractures: alike in dip, opposite in direction, crossing the axis at the same depth.
+        (double, double, double) one = (200, 20, 30), other = (200, 22, 200);
+        var found = Detect(Draw(seed: 6, noise: 8, [one, other]));
+        Assert.Contains(found, t => Math.Abs(t.Row - 200) <= 1.5 && Math.Abs(t.Amplitude - 20) <= 1 && Math.Abs(Plane.Normalize(t.Phase - 30 + 180) - 180) <= 3);
+        Assert.Contains(found, t => Math.Abs(t.Row - 200) <= 1.5 && Math.Abs(t.Amplitude - 22) <= 1.1 && Math.Abs(Plane.Normalize(t.Phase - 200 + 180) - 180) <= 3);
+    }
+
+    [Fact]
     public void AThinDarkLineIsOneTraceOfThatShape()
     {
         var found = Detect(Draw(seed: 5, noise: 10, [], line: (200, 20, 120)));

@@ -74,10 +74,10 @@ public static class TraceDetector
             var refined = new List<Sinusoid>();
             foreach (var peak in peaks)
             {
-                // Refining costs tens of evaluations: not for a peak far from meaningful as found (a thousand times),
+                // Refining costs tens of evaluations: not for a peak far from meaningful as found (a hundred times),
                 // nor for one next to a stronger peak or trace already refined (it climbs to the same trace).
                 if (refined.Any(r => Math.Abs(r.Depth - peak.Depth) <= 1.5 && Alike(r, peak))) continue;
-                if (Math.Min(Validate(block, peak, 1, claimed: false, tests, logTail, sumNull), Validate(block, peak, -1, claimed: false, tests, logTail, sumNull)) > log10Epsilon + 3) continue;
+                if (Math.Min(Validate(block, peak, 1, claimed: false, tests, logTail, sumNull), Validate(block, peak, -1, claimed: false, tests, logTail, sumNull)) > log10Epsilon + 2) continue;
                 var (trace, sense) = Refine(block, peak, maxAmplitude);
                 refined.Add(peak);
                 refined.Add(trace);
@@ -188,7 +188,7 @@ public static class TraceDetector
         // The vertical gradient column by column (0 where there is none), padded with zeros above and below.
         var columns = ArrayPool<float>.Shared.Rent(width * length);
         var sum = ArrayPool<float>.Shared.Rent(span);
-        var best = new (float Score, Sinusoid Trace)[2 * AmplitudeBands.Length, span];
+        var best = new (float Score, Sinusoid Trace)[2 * AmplitudeBands.Length * PhaseSectors, span];
         try
         {
             columns.AsSpan(0, width * length).Clear();
@@ -205,13 +205,15 @@ public static class TraceDetector
                 for (var p = 0; p < phases; p++)
                 {
                     var phase = 360.0 * p / phases;
-                    for (var c = 0; c < width; c++) offsets[c] = (int)Math.Round(amplitude * Math.Cos(Plane.Radians(c * 360.0 / width - phase)));
+                    var (sinPhase, cosPhase) = Math.SinCos(Plane.Radians(phase));
+                    for (var c = 0; c < width; c += SearchColumnStep)
+                        offsets[c] = (int)Math.Round(amplitude * (block.Cos[c] * cosPhase + block.Sin[c] * sinPhase)); // A·cos(φ − p)
                     var total = sum.AsSpan(0, span);
                     total.Clear();
                     for (var c = 0; c < width; c += SearchColumnStep)
                         Add(total, columns.AsSpan(c * length + pad + from + offsets[c], span));
                     for (var z = p % 31; z < span; z += 31) magnitudes.Add(Math.Abs(total[z]));
-                    var band = 2 * AmplitudeBand(amplitude);
+                    var band = 2 * (AmplitudeBand(amplitude) * PhaseSectors + (amplitude > 4 ? (int)(phase / (360.0 / PhaseSectors)) : 0));
                     for (var z = 0; z < span; z++)
                     {
                         var v = total[z];
@@ -245,6 +247,10 @@ public static class TraceDetector
     /// <summary>Upper bounds (rows) of the amplitude bands a row keeps a best trace of each: planes crossing the
     /// axis at the same row with different dips (a fracture through a bed boundary) are both candidates.</summary>
     private static readonly double[] AmplitudeBands = [1.5, 4, 8, 16, 32, double.PositiveInfinity];
+
+    /// <summary>Above 4 rows, a row also keeps a best trace per quarter of phase: steep planes of different dip
+    /// directions crossing the axis together.</summary>
+    private const int PhaseSectors = 4;
 
     private static int AmplitudeBand(double amplitude)
     {
