@@ -1,5 +1,6 @@
 using System.Text;
 using ImageFrames.Sample;
+using ImageFrames.Store;
 
 namespace ImageFrames.Tests;
 
@@ -62,6 +63,42 @@ public sealed class DipRoutesTests : IDisposable
         Assert.InRange(picks.Count, 1, expected);
         Assert.All(picks, p => Assert.Equal("auto", p.GetProperty("source").GetString()));
         Assert.All(picks, p => Assert.True(p.GetProperty("confidence").GetDouble() >= 1));
+    }
+
+    [Fact]
+    public async Task ALogsCaliperDeviationAndPadAzimuthGiveTheTruePlane()
+    {
+        // A LAS image log in metres of a hole leaning 30° toward north, 8.5 in wide by its caliper, the image's first
+        // column on pad 1 facing east (P1AZ = 90): a true plane dipping 50° toward 120° crosses it at 1010 m. The
+        // picture is drawn from the apparent plane (the hole's frame, DipGeometryTests' construction), turned by the pad
+        // azimuth; a few samples are absent.
+        var truePlane = new Interpret.Plane(50, 120);
+        var hole = new Interpret.HoleDirection(30, 0);
+        var apparent = hole.ToApparent(truePlane);
+        var trace = Interpret.Sinusoid.Of(1010, apparent, 8.5 * 0.0254);
+        const int columns = 72;
+        var las = new LasText().Curve("DEPT", "M").Image(i => $"IMG[{i}]", columns, "OHMM").Curve("CALI", "IN").Curve("DEVI", "DEG").Curve("HAZI", "DEG").Curve("P1AZ", "DEG");
+        var random = new Random(30);
+        for (var row = 0; row < 300; row++)
+        {
+            var depth = Math.Round(1008.5 + row * 0.01, 2);
+            var image = Enumerable.Range(0, columns).Select(c =>
+                row == 150 && c % 7 == 0 ? -999.25 : (depth > trace.DepthAt(c * 360.0 / columns + 90) ? 20.0 : 10.0) + random.NextDouble() * 2);
+            las.Row([depth, .. image, 8.5, 30, 0, 90]);
+        }
+        Assert.Equal(IngestStatus.Succeeded, (await _http.Db.Ingest.IngestAsync(new MemoryStream(las.ToBytes()), "deviated", "deviated.las")).Status);
+
+        var answer = await DipsAsync("dataset=deviated");
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(("m", "CALI"), (answer.Json.GetProperty("depth_unit").GetString(), answer.Json.GetProperty("diameter_source").GetString()));
+        Assert.Equal(("P1AZ", "DEVI+HAZI"), (answer.Json.GetProperty("metadata").GetProperty("orientation").GetString(), answer.Json.GetProperty("metadata").GetProperty("deviation").GetString()));
+        var dip = Assert.Single(answer.Json.GetProperty("dips").EnumerateArray());
+        Assert.Equal(1010, dip.GetProperty("depth").GetDouble(), 0.01);
+        Assert.Equal(apparent.Dip, dip.GetProperty("apparent_dip").GetDouble(), 1.0);
+        Assert.InRange(Math.Abs(Interpret.Plane.Normalize(dip.GetProperty("apparent_azimuth").GetDouble() - apparent.Azimuth + 180) - 180), 0, 2.0);
+        Assert.Equal(truePlane.Dip, dip.GetProperty("dip").GetDouble(), 1.0);
+        Assert.InRange(Math.Abs(Interpret.Plane.Normalize(dip.GetProperty("azimuth").GetDouble() - truePlane.Azimuth + 180) - 180), 0, 2.0);
+        Assert.Equal(400, (await DipsAsync("dataset=deviated&depth_unit=ft")).Status); // the file says metres
     }
 
     [Theory]

@@ -55,10 +55,10 @@ public sealed class DipScan(HoleLog hole, double log10Epsilon = 0)
             if (batch.Count < parallelism && coreEnd < before + frames.Total) continue;
             var found = new List<Trace>[batch.Count];
             Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i =>
-                found[i] = TraceDetector.Detect(batch[i].Pixels, batch[i].Depths.Length, width, absent, batch[i].CoreStart, batch[i].CoreEnd, reach.Value, log10Epsilon));
+                found[i] = TraceDetector.Detect(batch[i].Pixels, batch[i].Depths.Length, width, absent, batch[i].CoreStart, batch[i].CoreEnd, reach.Value, log10Epsilon, frames.Dataset.SourceWidth));
             for (var i = 0; i < batch.Count; i++)
                 foreach (var trace in found[i])
-                    if (Dip(batch[i], trace) is { } dip) yield return dip;
+                    if (Dip(batch[i], trace, width, frames.Dataset.SourceWidth) is { } dip) yield return dip;
             batch.Clear();
         }
     }
@@ -66,14 +66,26 @@ public sealed class DipScan(HoleLog hole, double log10Epsilon = 0)
     /// <summary>The column a row's first column moves to, so that column 0 faces north.</summary>
     private int Orient(double depth, int width) => hole.Oriented ? (int)Math.Round(Plane.Normalize(hole.Orientation(depth)) * width / 360) % width : 0;
 
-    private DetectedDip? Dip(Block buffer, Trace trace)
+    /// <summary>
+    /// The azimuth of a stored column c beyond 360·c/W, in degrees: a file's column j of J lies at 360·j/J, and
+    /// resizing by area puts stored column c at the centre of source columns (c + ½)·J/W − ½, half a source column
+    /// less half a stored one; and a row turned to north by whole columns leaves what the pad azimuth had beyond them.
+    /// </summary>
+    private double ColumnOffset(double depth, int width, int sourceWidth)
+    {
+        var resized = sourceWidth > 0 ? 180.0 / width - 180.0 / sourceWidth : 0;
+        var turned = hole.Oriented ? Plane.Normalize(hole.Orientation(depth)) - Orient(depth, width) * 360.0 / width : 0;
+        return resized + (turned > 180 ? turned - 360 : turned);
+    }
+
+    private DetectedDip? Dip(Block buffer, Trace trace, int width, int sourceWidth)
     {
         var depth = buffer.DepthAt(trace.Row);
         // Rows to depth units with the local step (rows are evenly spaced in a log, but not necessarily exactly).
         var reach = Math.Max(1, trace.Amplitude);
         var amplitude = trace.Amplitude * (buffer.DepthAt(trace.Row + reach) - buffer.DepthAt(trace.Row - reach)) / (2 * reach);
         if ((hole.Diameter(depth) ?? hole.MaxDiameter()) is not { } diameter) return null;
-        var apparent = new Sinusoid(depth, amplitude, trace.Phase).Apparent(diameter);
+        var apparent = new Sinusoid(depth, amplitude, Plane.Normalize(trace.Phase + ColumnOffset(depth, width, sourceWidth))).Apparent(diameter);
         var truePlane = hole.Direction(depth).ToTrue(apparent);
         return new DetectedDip(depth, truePlane.Dip, truePlane.Azimuth, apparent.Dip, apparent.Azimuth, amplitude, -trace.Log10Nfa, trace.Shape);
     }

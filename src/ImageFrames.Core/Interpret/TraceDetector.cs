@@ -48,7 +48,7 @@ public static class TraceDetector
     /// most one false trace per call expected from noise; higher finds fainter traces and more false ones).
     /// </summary>
     public static List<Trace> Detect(ReadOnlySpan<byte> greys, int rows, int width, byte? absent, int coreStart, int coreEnd,
-        double maxAmplitude, double log10Epsilon = 0)
+        double maxAmplitude, double log10Epsilon = 0, int sourceWidth = 0)
     {
         if (greys.Length < rows * width) throw new ArgumentException($"{rows} rows of {width} need {rows * width} greys, got {greys.Length}", nameof(greys));
         if (rows < 5 || width < 8 || coreEnd <= coreStart) return [];
@@ -61,15 +61,18 @@ public static class TraceDetector
         var vz = ArrayPool<float>.Shared.Rent(pixels);
         try
         {
-            var block = new Block(rows, width, gx, gz, vx, vz, used);
+            // Raw Sobel gradients three columns apart share no sample — unless the image was widened from fewer
+            // columns, which makes neighbours copies of one sample: then they must be three source columns apart.
+            var step = (int)Math.Ceiling(3 * Math.Max(1, (double)width / (sourceWidth > 0 ? sourceWidth : width)) - 1e-9);
+            var block = new Block(rows, width, gx, gz, vx, vz, used) { ValidationStep = step };
             if (!Gradients(greys, block, absent)) return [];
-            var (peaks, sumScale) = Search(block, maxAmplitude, Math.Max(0, coreStart - 1), Math.Min(rows, coreEnd + 1));
+            var (peaks, sumScales) = Search(block, maxAmplitude, Math.Max(0, coreStart - 1), Math.Min(rows, coreEnd + 1));
             // The traces tried: every core row, every shape of the grid, both senses.
             var shapes = Amplitudes(maxAmplitude).Sum(PhasesOf);
             // Two tests a trace (its gradients' directions, and their sum: below), hence the 2 × 2.
             var tests = Math.Log10((coreEnd - coreStart) * shapes * 2 * 2);
-            var logTail = new BinomialTail(width / 3, Precision);
-            var sumNull = new SumNull(sumScale, (width + SearchColumnStep - 1) / SearchColumnStep);
+            var logTail = new BinomialTail(width / step + 1, Precision);
+            var sumNull = new SumNull(sumScales, (width + SearchColumnStep - 1) / SearchColumnStep);
             var candidates = new List<(Sinusoid Trace, int Sense, double Log10Nfa)>();
             var refined = new List<Sinusoid>();
             foreach (var peak in peaks)
@@ -179,7 +182,7 @@ public static class TraceDetector
     /// (a matched filter: shifted columns added as vectors). Each row keeps the best shape of each sense in each amplitude band; the
     /// rows where that is a local maximum are the candidates, strongest first.
     /// </summary>
-    private static (List<Sinusoid> Peaks, double SumScale) Search(Block block, double maxAmplitude, int from, int to)
+    private static (List<Sinusoid> Peaks, double[] SumScales) Search(Block block, double maxAmplitude, int from, int to)
     {
         var (rows, width) = (block.Rows, block.Width);
         var pad = (int)Math.Ceiling(maxAmplitude) + 1;
@@ -196,9 +199,11 @@ public static class TraceDetector
                 for (var c = 0; c < width; c++)
                     if (block.Gz[r * width + c] is var z && !float.IsNaN(z)) columns[c * length + pad + r] = z;
             var offsets = new int[width];
-            // A sample of the sums' magnitudes (every 31st row of every shape): nearly all are of noise and background,
-            // so their median gives the scale of a sum where there is no plane.
-            var magnitudes = new List<float>();
+            // A sample of the sums' magnitudes (every 31st row of every shape) per amplitude band: nearly all are of
+            // noise and background, so their median gives the scale of a sum where there is no plane. Per band, because
+            // a flat trace sums neighbouring columns' gradients, which share samples (more so in an image widened from
+            // fewer columns), and a steep one sums gradients rows apart, which do not.
+            var magnitudes = AmplitudeBands.Select(_ => new List<float>()).ToArray();
             foreach (var amplitude in Amplitudes(maxAmplitude))
             {
                 var phases = PhasesOf(amplitude);
@@ -212,7 +217,7 @@ public static class TraceDetector
                     total.Clear();
                     for (var c = 0; c < width; c += SearchColumnStep)
                         Add(total, columns.AsSpan(c * length + pad + from + offsets[c], span));
-                    for (var z = p % 31; z < span; z += 31) magnitudes.Add(Math.Abs(total[z]));
+                    for (var z = p % 31; z < span; z += 31) magnitudes[AmplitudeBand(amplitude)].Add(Math.Abs(total[z]));
                     var band = 2 * (AmplitudeBand(amplitude) * PhaseSectors + (amplitude > 4 ? (int)(phase / (360.0 / PhaseSectors)) : 0));
                     for (var z = 0; z < span; z++)
                     {
@@ -229,9 +234,12 @@ public static class TraceDetector
                     var v = best[sense, z].Score;
                     if (v > 0 && (z == 0 || v >= best[sense, z - 1].Score) && (z == span - 1 || v > best[sense, z + 1].Score)) peaks.Add(best[sense, z]);
                 }
-            magnitudes.Sort();
-            var scale = magnitudes.Count == 0 ? 0 : magnitudes[magnitudes.Count / 2] / 0.6745; // the median of |N(0, σ)| is 0.6745 σ
-            return (peaks.OrderByDescending(p => p.Score).Take(Math.Max(16, 2 * span)).Select(p => p.Trace).ToList(), scale);
+            var scales = magnitudes.Select(band =>
+            {
+                band.Sort();
+                return band.Count == 0 ? 0 : band[band.Count / 2] / 0.6745; // the median of |N(0, σ)| is 0.6745 σ
+            }).ToArray();
+            return (peaks.OrderByDescending(p => p.Score).Take(Math.Max(16, 2 * span)).Select(p => p.Trace).ToList(), scales);
         }
         finally
         {
@@ -365,7 +373,7 @@ public static class TraceDetector
     {
         var (n, k) = Count(block, trace, sense, claimed);
         var (sum, columns) = Sum(block, trace, claimed);
-        return tests + Math.Min(tail.Log10(n, k), RefinedShapes + sums.Log10Tail(sense * sum, columns));
+        return tests + Math.Min(tail.Log10(n, k), RefinedShapes + sums.Log10Tail(sense * sum, columns, AmplitudeBand(trace.Amplitude)));
     }
 
     /// <summary>log10 of how many more traces than the grid's the sum is in effect the best of: the refinement moves
@@ -399,7 +407,7 @@ public static class TraceDetector
         var cosine = Math.Cos(Precision * Math.PI); // ±22.5° of 360° in one sense is an eighth of the turn
         var (n, k) = (0, 0);
         var phase = Math.SinCos(Plane.Radians(trace.Phase));
-        for (var c = 0; c <= block.Width - 3; c += 3)
+        for (var c = 0; c <= block.Width - block.ValidationStep; c += block.ValidationStep)
         {
             var (row, nx, nz) = Crossing(block, trace, phase, c);
             var r = (int)Math.Round(row);
@@ -482,6 +490,9 @@ public static class TraceDetector
     /// (<see cref="Vx"/>, <see cref="Vz"/>) for validating, and which pixels a trace took.</summary>
     private sealed record Block(int Rows, int Width, float[] Gx, float[] Gz, float[] Vx, float[] Vz, bool[] Used)
     {
+        /// <summary>Columns between two raw gradients the direction test counts (independent under noise).</summary>
+        public int ValidationStep { get; init; } = 3;
+
         /// <summary>Sine and cosine of each column's azimuth.</summary>
         public double[] Sin { get; } = Enumerable.Range(0, Width).Select(c => Math.Sin(2 * Math.PI * c / Width)).ToArray();
         public double[] Cos { get; } = Enumerable.Range(0, Width).Select(c => Math.Cos(2 * Math.PI * c / Width)).ToArray();
@@ -489,13 +500,14 @@ public static class TraceDetector
 }
 
 /// <summary>log10 of P(S ≥ s) for a sum of <c>columns</c> of the search's columns when a full sum of <c>all</c> has
-/// the normal scale <c>scale</c> (the part's scale shrinks as the square root of its share).</summary>
-internal sealed record SumNull(double Scale, int All)
+/// the normal scale of its amplitude band (the part's scale shrinks as the square root of its share).</summary>
+internal sealed record SumNull(double[] Scales, int All)
 {
-    public double Log10Tail(double sum, int columns)
+    public double Log10Tail(double sum, int columns, int band)
     {
-        if (columns == 0 || !(Scale > 0) || sum <= 0) return 0;
-        var x = sum / (Scale * Math.Sqrt((double)columns / All));
+        var scale = Scales[band];
+        if (columns == 0 || !(scale > 0) || sum <= 0) return 0;
+        var x = sum / (scale * Math.Sqrt((double)columns / All));
         return Math.Min(0, Log10NormalTail(x));
     }
 
