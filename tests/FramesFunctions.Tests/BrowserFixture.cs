@@ -21,7 +21,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     private static readonly int PagePort = AzuriteFixture.FreePort();
     public string AllowedOrigin { get; } = $"http://127.0.0.1:{PagePort}";
     public string RefusedOrigin { get; } = $"http://localhost:{PagePort}";
-    private readonly HttpHarness _http = new(o => o.CorsOrigins = $"http://127.0.0.1:{PagePort}");
+    /// <summary>The admin token the viewer's picking is given.</summary>
+    public const string AdminToken = "viewer-admin-token";
+    private readonly HttpHarness _http = new(o => { o.CorsOrigins = $"http://127.0.0.1:{PagePort}"; o.AdminToken = AdminToken; });
     private WebApplication? _app, _pages;
     private IPlaywright? _playwright;
 
@@ -50,6 +52,13 @@ public sealed class BrowserFixture : IAsyncLifetime
         _app.MapGet("/api/colormaps/{name}", (HttpContext c, string name) => Send(c, f.GetColormap(c.Request, name)));
         _app.MapGet("/api/datasets/{id}/curves", (HttpContext c, string id) => Send(c, f.GetCurves(c.Request, id)));
         Map("frames/array", f.GetArray);
+        var picks = _http.Picks;
+        Map("frames/dips", picks.GetDips);
+        _app.MapGet("/api/datasets/{id}/picks", (HttpContext c, string id) => Send(c, picks.ListPicks(c.Request, id)));
+        _app.MapPost("/api/datasets/{id}/picks", async (HttpContext c, string id) => await Send(c, await picks.AddPicks(c.Request, id)));
+        _app.MapPost("/api/datasets/{id}/picks/accept", (HttpContext c, string id) => Send(c, picks.AcceptDips(c.Request, id)));
+        _app.MapMethods("/api/datasets/{id}/picks/{pickId}", ["PATCH"], async (HttpContext c, string id, string pickId) => await Send(c, await picks.ReplacePick(c.Request, id, pickId)));
+        _app.MapDelete("/api/datasets/{id}/picks/{pickId}", (HttpContext c, string id, string pickId) => Send(c, picks.DeletePick(c.Request, id, pickId)));
         _app.MapMethods("/api/{**path}", ["OPTIONS"], (HttpContext c, string? path) => Send(c, f.Preflight(c.Request, path)));
         await _app.StartAsync();
 

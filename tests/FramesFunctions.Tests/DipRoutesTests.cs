@@ -62,7 +62,7 @@ public sealed class DipRoutesTests : IDisposable
         var expected = dips.Count(d => d.Depth is >= 9000 and <= 9050) ;
         Assert.InRange(picks.Count, 1, expected);
         Assert.All(picks, p => Assert.Equal("auto", p.GetProperty("source").GetString()));
-        Assert.All(picks, p => Assert.True(p.GetProperty("confidence").GetDouble() >= 1));
+        Assert.All(picks, p => Assert.InRange(p.GetProperty("confidence").GetDouble(), 0.9, 1)); // score ≥ 1: at most 0.1 false alarms
     }
 
     [Fact]

@@ -37,7 +37,8 @@ public sealed class DipsApi(FrameStore store, ResponseCache cache, RenderGate re
     }
 
     /// <summary>Runs the detector on a window (the query's depth_min, depth_max, diameter, diameter_unit, depth_unit and
-    /// sensitivity) and keeps what it finds, at least <c>min_score</c>, as picks of source <c>auto</c>: an edge as a
+    /// sensitivity) and keeps what it finds, at least <c>min_score</c>, as picks of source <c>auto</c> (confidence
+    /// <see cref="ConfidenceOf"/> the score): an edge as a
     /// bed, a dark line as an open fracture, a bright one as a closed fracture (the usual reading of a resistivity
     /// image; the interpreter edits what is not).</summary>
     public ApiResponse Accept(string id, IQueryCollection query)
@@ -48,7 +49,7 @@ public sealed class DipsApi(FrameStore store, ResponseCache cache, RenderGate re
         var (detection, refusal) = Detect(id, query);
         if (refusal is not null) return refusal;
         var picks = detection!.Dips.Where(d => d.Score >= minScore)
-            .Select(d => new NewPick(d.Depth, d.Dip, d.Azimuth, KindOf(d.Shape), "auto", Confidence: d.Score)).ToList();
+            .Select(d => new NewPick(d.Depth, d.Dip, d.Azimuth, KindOf(d.Shape), "auto", Confidence: ConfidenceOf(d.Score))).ToList();
         if (picks.Count == 0) return ApiResponse.Json(new { dataset = detection.Dataset.Id, picks = Array.Empty<object>() }) with { CacheControl = "no-store" };
         var stored = store.AddPicks(detection.Dataset.Id, picks, time.GetUtcNow());
         return stored is null
@@ -56,6 +57,10 @@ public sealed class DipsApi(FrameStore store, ResponseCache cache, RenderGate re
             : ApiResponse.Json(new { dataset = detection.Dataset.Id, picks = stored.Select(p => new { p.Id, p.Depth, p.Dip, p.Azimuth, p.Kind, p.Source, p.Confidence }) }, 201)
                 with { CacheControl = "no-store" };
     }
+
+    /// <summary>A pick's confidence (0–1) from a detection's score: 1 − its number of false alarms (10^−score), so a
+    /// plane noise would give once per block is 0 and one it would give once in a thousand 0.999.</summary>
+    public static double ConfidenceOf(double score) => Math.Round(Math.Max(0, 1 - Math.Pow(10, -score)), 6);
 
     public static string KindOf(TraceShape shape) => shape switch
     {
