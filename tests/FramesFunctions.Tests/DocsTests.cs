@@ -59,9 +59,13 @@ public sealed class DocsTests : IDisposable
         Assert.Equal(200, page.Status);
         Assert.StartsWith("text/html", page.ContentType);
         var called = Regex.Matches(page.Text, "(?:fetch\\(|\\.src = |\\.href = )\"([a-z/]+)[?\"]").Select(m => m.Groups[1].Value).Distinct().Order().ToArray();
-        Assert.Equal(["colormaps", "colormaps/", "datasets", "frames", "frames/image"], called);
+        Assert.Equal(["colormaps", "colormaps/", "datasets", "frames", "frames/dips", "frames/image"], called);
+        // Routes with the dataset in their path are written as templates: `datasets/${…}/picks…`.
+        var templated = Regex.Matches(page.Text, "(?:fetch|writePick)\\([^`]*`([a-z/]+)\\$\\{[^}]+\\}((?:/[a-z]+)*)(/\\$\\{[^}]+\\})?")
+            .Select(m => $"/{m.Groups[1].Value}{{id}}{m.Groups[2].Value}{(m.Groups[3].Success ? "/{pickId}" : "")}").Distinct().Order().ToArray();
+        Assert.Equal(["/datasets/{id}/curves", "/datasets/{id}/picks", "/datasets/{id}/picks/{pickId}", "/datasets/{id}/picks/accept"], templated);
         var paths = (await _http.GetAsync((f, q) => f.OpenApi(q))).Json.GetProperty("paths");
-        foreach (var route in new[] { "/datasets", "/frames", "/frames/image", "/colormaps", "/colormaps/{name}", "/viewer" })
+        foreach (var route in new[] { "/datasets", "/frames", "/frames/image", "/frames/dips", "/colormaps", "/colormaps/{name}", "/viewer" }.Concat(templated))
             Assert.True(paths.TryGetProperty(route, out _), route);
     }
 }
