@@ -43,6 +43,40 @@ public sealed class PickDiagramTests : IDisposable
     }
 
     [Fact]
+    public async Task ThePngsAreTheSvgsDrawnWithTheirText()
+    {
+        foreach (var (svgRoute, pngRoute) in new (Func<Microsoft.AspNetCore.Http.HttpRequest, Microsoft.AspNetCore.Mvc.IActionResult>, Func<Microsoft.AspNetCore.Http.HttpRequest, Microsoft.AspNetCore.Mvc.IActionResult>)[]
+                 { (q => _picks.GetPicksStereonet(q, "well"), q => _picks.GetPicksStereonetPng(q, "well")), (q => _picks.GetPicksRose(q, "well"), q => _picks.GetPicksRosePng(q, "well")) })
+        {
+            var svg = await GetAsync(svgRoute);
+            var request = HttpHarness.Request("GET");
+            var answer = await HttpHarness.SendAsync(request, pngRoute(request));
+            Assert.Equal(200, answer.Status);
+            Assert.Equal("image/png", answer.ContentType);
+            using var png = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(answer.Body);
+            Assert.Equal(((int)svg.Root!.Attribute("width")!, (int)svg.Root.Attribute("height")!), (png.Width, png.Height));
+            // The north mark is text: set in the embedded font, some of its box is ink.
+            var north = svg.Descendants(Svg + "text").First(t => t.Value == "N");
+            var (x, y) = ((int)(double)north.Attribute("x")!, (int)(double)north.Attribute("y")!);
+            var ink = 0;
+            for (var dy = -10; dy <= 0; dy++)
+                for (var dx = -5; dx <= 5; dx++)
+                    if (png[x + dx, y + dy] is var p && p.R + p.G + p.B < 300) ink++;
+            Assert.True(ink >= 5, $"{ink} dark pixels where the N is");
+        }
+        // Each pole is drawn in its kind's colour where the SVG puts it.
+        var net = await GetAsync(q => _picks.GetPicksStereonet(q, "well"));
+        var pngRequest = HttpHarness.Request("GET");
+        using var drawn = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>((await HttpHarness.SendAsync(pngRequest, _picks.GetPicksStereonetPng(pngRequest, "well"))).Body);
+        foreach (var pole in net.Descendants(Svg + "circle").Where(c => (string?)c.Attribute("class") == "pole"))
+        {
+            var colour = SixLabors.ImageSharp.Color.ParseHex(((string)pole.Attribute("fill")!).TrimStart('#')).ToPixel<SixLabors.ImageSharp.PixelFormats.Rgb24>();
+            var pixel = drawn[(int)Math.Round((double)pole.Attribute("cx")!), (int)Math.Round((double)pole.Attribute("cy")!)];
+            Assert.True(Math.Abs(pixel.R - colour.R) + Math.Abs(pixel.G - colour.G) + Math.Abs(pixel.B - colour.B) < 60, $"pole at {pole.Attribute("data-depth")}: {pixel} for {colour}");
+        }
+    }
+
+    [Fact]
     public async Task PolesLieWhereTheEqualAreaNetPutsThem()
     {
         var net = await GetAsync(q => _picks.GetPicksStereonet(q, "well"));

@@ -32,6 +32,14 @@ public sealed class PickFunctions(PicksApi picks, DipsApi dips, FramesApi api, F
     public IActionResult GetPicksStereonet([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}/picks/stereonet.svg")] HttpRequest req, string id) =>
         Guard.Run(api.Cors, api.RateLimiter, ClientRateLimiter.HeavyCost, metrics, logger, req, () => picks.Diagram(id, req.Query, PickDiagrams.Stereonet, "Poles"));
 
+    [Function("GetPicksRosePng")]
+    public IActionResult GetPicksRosePng([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}/picks/rose.png")] HttpRequest req, string id) =>
+        Guard.Run(api.Cors, api.RateLimiter, ClientRateLimiter.HeavyCost, metrics, logger, req, () => picks.Diagram(id, req.Query, PickDiagrams.Rose, "Dip directions", png: true));
+
+    [Function("GetPicksStereonetPng")]
+    public IActionResult GetPicksStereonetPng([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "datasets/{id}/picks/stereonet.png")] HttpRequest req, string id) =>
+        Guard.Run(api.Cors, api.RateLimiter, ClientRateLimiter.HeavyCost, metrics, logger, req, () => picks.Diagram(id, req.Query, PickDiagrams.Stereonet, "Poles", png: true));
+
     [Function("AddPicks")]
     public Task<IActionResult> AddPicks([HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{id}/picks")] HttpRequest req, string id) =>
         Guard.RunAsync(metrics, logger, req, () => api.Authorize(req) is { } refusal

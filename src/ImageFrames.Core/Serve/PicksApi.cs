@@ -62,8 +62,8 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
     }
 
     /// <summary>A picture of the picks in a depth range (and of one kind): <paramref name="draw"/> is
-    /// <see cref="PickDiagrams.Rose"/> or <see cref="PickDiagrams.Stereonet"/>.</summary>
-    public ApiResponse Diagram(string id, IQueryCollection query, Func<IReadOnlyList<Pick>, string, string> draw, string what)
+    /// <see cref="PickDiagrams.Rose"/> or <see cref="PickDiagrams.Stereonet"/>; SVG, or the same drawn as a PNG.</summary>
+    public ApiResponse Diagram(string id, IQueryCollection query, Func<IReadOnlyList<Pick>, string, string> draw, string what, bool png = false)
     {
         if (Dataset(id) is not { } dataset) return Missing(id);
         var q = new QueryReader(query);
@@ -71,7 +71,9 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
         if (picks is null) return refusal!;
         var kind = query["kind"].FirstOrDefault();
         var title = $"{what} of {dataset.Id}{(kind is null ? "" : $" ({kind})")}";
-        return new ApiResponse(200, "image/svg+xml", Encoding.UTF8.GetBytes(draw(picks, title))) { CacheControl = "no-store" };
+        var svg = draw(picks, title);
+        return (png ? new ApiResponse(200, "image/png", Render.SvgPng.Render(svg)) : new ApiResponse(200, "image/svg+xml", Encoding.UTF8.GetBytes(svg)))
+            with { CacheControl = "no-store" };
     }
 
     public async Task<ApiResponse> ReplaceAsync(string id, string pickId, Stream body, IQueryCollection query, CancellationToken ct)
