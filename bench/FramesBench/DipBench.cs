@@ -15,7 +15,8 @@ namespace ImageFrames.Bench;
 /// log is ingested as a user would (CSV, resized to 150 columns) and scanned whole; a detection matches a planted
 /// plane when its depth is within max(0.3 ft, 10 % of the trace's height) and its dip within 5° (each plane and each
 /// detection used once, nearest first). Prints one Markdown row per log and the misses by cause.
-/// Usage: dotnet run -c Release --project bench/FramesBench -- dips [--seeds 1,2,3] [--noise 6,12,20] [--rows 5460] [--sensitivity 0]
+/// Usage: dotnet run -c Release --project bench/FramesBench -- dips [--seeds 1,2,3] [--noise 6,12,20] [--rows 5460] [--sensitivity 0] [--list]
+/// (--list: every missed plane and every unmatched detection, with its nearest counterpart, on standard error).
 /// </summary>
 public static class DipBench
 {
@@ -28,6 +29,7 @@ public static class DipBench
         var noises = Arg("--noise", "6,12,20").Split(',').Select(int.Parse).ToArray();
         var rows = int.Parse(Arg("--rows", "5460"), CultureInfo.InvariantCulture);
         var sensitivity = double.Parse(Arg("--sensitivity", "0"), CultureInfo.InvariantCulture);
+        var list = args.Contains("--list");
         var folder = Directory.CreateTempSubdirectory("frames-bench-dips-").FullName;
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; {rows:N0} rows × 200 columns → 150, hole {DiameterFeet * 12} in");
         Console.WriteLine();
@@ -57,13 +59,13 @@ public static class DipBench
                     var planted = SampleLog.Planes(spec, DiameterFeet);
                     var score = Score(planted, found);
                     foreach (var miss in score.Missed) misses[Cause(miss, spec)] = misses.GetValueOrDefault(Cause(miss, spec)) + 1;
-                    if (Environment.GetEnvironmentVariable("DBG_EXTRA") is not null)
+                    if (list)
                         foreach (var extra in found.Where(f => !score.Pairs.Any(p => ReferenceEquals(p.Found, f))))
                         {
                             var near = planted.OrderBy(p => Math.Abs(p.Depth - extra.Depth)).First();
                             Console.Error.WriteLine($"extra {extra.Depth:F2} dip {extra.ApparentDip:F1} az {extra.ApparentAzimuth:F0} score {extra.Score:F1} {extra.Shape} | nearest planted {near.Depth:F2} dip {near.Dip:F1} az {near.Azimuth:F0} {near.Kind}");
                         }
-                    if (Environment.GetEnvironmentVariable("DBG_MISSES") is not null)
+                    if (list)
                         foreach (var miss in score.Missed)
                         {
                             var near = found.OrderBy(f => Math.Abs(f.Depth - miss.Depth)).FirstOrDefault();

@@ -187,7 +187,5 @@ public sealed class DipsApi(FrameStore store, ResponseCache cache, RenderGate re
         _ => "edge",
     };
 
-    private static ApiResponse Missing(string id) => DatasetId.TryNormalize(id, out _)
-        ? ApiResponse.Problem(404, "Unknown dataset", $"no dataset '{QueryReader.Clip(id)}'")
-        : ApiResponse.BadParameter("dataset", $"'{QueryReader.Clip(id)}' is not a dataset id");
+    private static ApiResponse Missing(string id) => PicksApi.Missing(id);
 }

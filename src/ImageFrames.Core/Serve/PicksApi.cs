@@ -115,7 +115,8 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
 
     private DatasetInfo? Dataset(string id) => DatasetId.TryNormalize(id, out var normalized) ? store.FindDataset(normalized) : null;
 
-    private static ApiResponse Missing(string id) => DatasetId.TryNormalize(id, out _)
+    /// <summary>404 for a well-formed id no dataset has, 400 naming <c>dataset</c> for one that is not an id.</summary>
+    internal static ApiResponse Missing(string id) => DatasetId.TryNormalize(id, out _)
         ? ApiResponse.Problem(404, "Unknown dataset", $"no dataset '{QueryReader.Clip(id)}'")
         : ApiResponse.BadParameter("dataset", $"'{QueryReader.Clip(id)}' is not a dataset id");
 
