@@ -69,7 +69,9 @@ public static class DipBench
                         foreach (var miss in score.Missed)
                         {
                             var near = found.OrderBy(f => Math.Abs(f.Depth - miss.Depth)).FirstOrDefault();
-                            Console.Error.WriteLine($"miss {miss.Depth:F2} dip {miss.Dip:F1} az {miss.Azimuth:F0} amp {miss.Amplitude:F2} contrast {miss.Contrast:F0} | nearest {near?.Depth:F2} dip {near?.ApparentDip:F1} az {near?.ApparentAzimuth:F0} score {near?.Score:F1}");
+                            var neighbour = planted.Where(p => !ReferenceEquals(p, miss)).Min(p => Math.Abs(p.Depth - miss.Depth));
+                            Console.Error.WriteLine($"miss {miss.Depth:F2} dip {miss.Dip:F1} az {miss.Azimuth:F0} amp {miss.Amplitude:F2} contrast {miss.Contrast:F0} " +
+                                                    $"next planted {neighbour:F2} away | nearest found {near?.Depth:F2} dip {near?.ApparentDip:F1} az {near?.ApparentAzimuth:F0} score {near?.Score:F1}");
                         }
                     (allPlanted, allFound, allMatched) = (allPlanted + planted.Count, allFound + found.Count, allMatched + score.Pairs.Count);
                     var dips = score.Pairs.Select(p => Math.Abs(p.Found.ApparentDip - p.Planted.Dip)).ToList();
