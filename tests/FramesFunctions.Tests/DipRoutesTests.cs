@@ -99,6 +99,16 @@ public sealed class DipRoutesTests : IDisposable
         Assert.Equal(truePlane.Dip, dip.GetProperty("dip").GetDouble(), 1.0);
         Assert.InRange(Math.Abs(Interpret.Plane.Normalize(dip.GetProperty("azimuth").GetDouble() - truePlane.Azimuth + 180) - 180), 0, 2.0);
         Assert.Equal(400, (await DipsAsync("dataset=deviated&depth_unit=ft")).Status); // the file says metres
+
+        // Kept as a pick, the plane is stored true; listed, it also carries its trace as this hole shows it.
+        var accept = HttpHarness.Request("POST", "", new Dictionary<string, string> { ["X-Admin-Token"] = AdminTests.Token });
+        Assert.Equal(201, (await HttpHarness.SendAsync(accept, _http.Picks.AcceptDips(accept, "deviated"))).Status);
+        var list = HttpHarness.Request("GET");
+        var pick = Assert.Single((await HttpHarness.SendAsync(list, _http.Picks.ListPicks(list, "deviated"))).Json.GetProperty("picks").EnumerateArray());
+        Assert.Equal(dip.GetProperty("dip").GetDouble(), pick.GetProperty("dip").GetDouble(), 0.01);
+        Assert.Equal(dip.GetProperty("apparent_dip").GetDouble(), pick.GetProperty("apparent_dip").GetDouble(), 0.01);
+        Assert.Equal(dip.GetProperty("apparent_azimuth").GetDouble(), pick.GetProperty("apparent_azimuth").GetDouble(), 0.01);
+        Assert.Equal(dip.GetProperty("amplitude").GetDouble(), pick.GetProperty("amplitude").GetDouble(), 0.001);
     }
 
     [Theory]

@@ -39,10 +39,9 @@ public static class DipsVerb
                 ["depth_unit"] = parsed.GetValue(depthUnit) ?? StringValues.Empty, ["sensitivity"] = parsed.GetValue(sensitivity) ?? StringValues.Empty,
             }.Where(p => p.Value.Count > 0).ToDictionary());
             var store = cli.Get<FrameStore>();
-            var dips = cli.Get<DipsApi>();
             var id = parsed.GetValue(dataset)!;
             var info = store.FindDataset(id) ?? throw RenderVerbs.NotFound(store, id);
-            var (hole, unit, _, refusal) = dips.HoleFor(info, range, query);
+            var (hole, unit, _, refusal) = DipsApi.HoleFor(store, info, range, query);
             if (refusal is not null) throw new UsageException(Refusal(refusal));
             var level = new Query.QueryReader(query).Double("sensitivity") ?? 0;
             if (level is < DipsApi.MinSensitivity or > DipsApi.MaxSensitivity) throw new UsageException($"--sensitivity {level}: give {DipsApi.MinSensitivity} to {DipsApi.MaxSensitivity}");

@@ -82,7 +82,7 @@ public sealed class DipsApi(FrameStore store, ResponseCache cache, RenderGate re
         if (!DatasetId.TryNormalize(datasetText, out var id) || store.FindDataset(id) is not { } dataset) return (null, Missing(datasetText));
 
         var values = DatasetValues.Of(dataset);
-        var (hole, depthUnit, diameter, refusal) = HoleFor(dataset, range, query);
+        var (hole, depthUnit, diameter, refusal) = HoleFor(store, dataset, range, query);
         if (refusal is not null) return (null, refusal);
 
         var key = $"dips|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{diameter:R}|{depthUnit}|{sensitivity:R}";
@@ -108,8 +108,10 @@ public sealed class DipsApi(FrameStore store, ResponseCache cache, RenderGate re
     }
 
     /// <summary>The hole where a window of a dataset was logged (<see cref="HoleLog"/>), the depth unit and the
-    /// request's diameter (in it); or the refusal naming the parameter that is missing or bad.</summary>
-    public (HoleLog? Hole, string? DepthUnit, double? Diameter, ApiResponse? Refusal) HoleFor(DatasetInfo dataset, DepthRange range, IQueryCollection query)
+    /// request's diameter (in it); or the refusal naming the parameter that is bad — or missing, when
+    /// <paramref name="requireDiameter"/> and nothing gives the diameter.</summary>
+    public static (HoleLog? Hole, string? DepthUnit, double? Diameter, ApiResponse? Refusal) HoleFor(FrameStore store, DatasetInfo dataset, DepthRange range,
+        IQueryCollection query, bool requireDiameter = true)
     {
         var values = DatasetValues.Of(dataset);
         var knownUnit = PicksApi.KnownUnit(dataset);
@@ -119,7 +121,7 @@ public sealed class DipsApi(FrameStore store, ResponseCache cache, RenderGate re
             ? store.ReadCurves(dataset.Id, range, MaxRows * 2, d => DatasetValues.Of(d)?.Curves.Count ?? 0)
             : null;
         var hole = curves is not null ? HoleLog.From(curves, values!.Curves, depthUnit!, diameter) : HoleLog.Plain(diameter);
-        if (hole.MaxDiameter() is null)
+        if (hole.MaxDiameter() is null && requireDiameter)
             return (null, null, null, ApiResponse.BadParameter("diameter",
                 "'diameter' is required: the dataset has no caliper (CALI, HCAL, C1 and C2) or bit size (BS) curve to give the hole's diameter; " +
                 "pass it, in inches unless diameter_unit says otherwise" + (knownUnit is null ? ", with depth_unit (ft or m)" : "")));

@@ -58,8 +58,30 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
         if (format is not ("json" or "csv")) q.Reject("format", $"'format' must be json or csv, got '{QueryReader.Clip(format)}'");
         var (picks, refusal) = Filtered(dataset, q);
         if (picks is null) return refusal!;
-        return format == "csv" ? Csv(picks) with { CacheControl = "no-store" } : Answer(dataset.Id, picks, 200);
+        if (format == "csv") return Csv(picks) with { CacheControl = "no-store" };
+        // With the hole known (the dataset's curves, or the request's diameter), each pick also carries its trace as
+        // the image shows it — the apparent attitude in the hole's frame and the amplitude — so a viewer can draw it.
+        var (hole, _, _, bad) = DipsApi.HoleFor(store, dataset, FramesApi.ReadRange(new QueryReader(query)), query, requireDiameter: false);
+        if (bad is not null) return bad;
+        return hole!.MaxDiameter() is null ? Answer(dataset.Id, picks, 200) : WithTraces(dataset.Id, picks, hole);
     }
+
+    private static ApiResponse WithTraces(string dataset, IReadOnlyList<Pick> picks, HoleLog hole) =>
+        ApiResponse.Json(new
+        {
+            dataset,
+            picks = picks.Select(p =>
+            {
+                var apparent = hole.Direction(p.Depth).ToApparent(new Plane(p.Dip, p.Azimuth));
+                var diameter = hole.Diameter(p.Depth) ?? hole.MaxDiameter()!.Value;
+                var amplitude = apparent.Dip >= 90 ? (double?)null : Sinusoid.Of(p.Depth, apparent, diameter).Amplitude;
+                return new
+                {
+                    p.Id, p.Depth, p.Dip, p.Azimuth, p.Kind, p.Source, p.Label, p.Confidence, p.Residual, p.CreatedAt,
+                    ApparentDip = apparent.Dip, ApparentAzimuth = apparent.Azimuth, Amplitude = amplitude,
+                };
+            }),
+        }) with { CacheControl = "no-store" };
 
     /// <summary>A picture of the picks in a depth range (and of one kind): <paramref name="draw"/> is
     /// <see cref="PickDiagrams.Rose"/> or <see cref="PickDiagrams.Stereonet"/>; SVG, or the same drawn as a PNG.</summary>
