@@ -19,15 +19,15 @@ public sealed class DipScan(HoleLog hole, double log10Epsilon = 0)
 {
     public const int CoreRows = 512;
 
-    /// <summary>The most rows a trace may reach above or below its centre: bounds a block's memory (the vote is
-    /// rows × amplitudes × phases). At 0.1-ft rows that is any dip in an 8½-in hole; at 0.1-in rows, up to about 80°.</summary>
+    /// <summary>The most rows a trace may reach above or below its centre: bounds a block's rows (so its memory) and
+    /// the search's amplitudes. At 0.1-ft rows that is any dip in an 8½-in hole; at 0.1-in rows, up to about 80°.</summary>
     public const int MaxMarginRows = 256;
 
     /// <summary>The steepest apparent dip searched for: steeper planes run along the hole, not across it.</summary>
     public const double MaxApparentDip = 87;
 
     /// <summary>How far (depth unit) a trace crossing the axis at a depth can reach: half the widest diameter times tan of the steepest dip.</summary>
-    public double ReachDepth => (hole.MaxDiameter() ?? 0) / 2 * Math.Tan(Plane.Radians(MaxApparentDip));
+    public double ReachDepth => (hole.MaxDiameter ?? 0) / 2 * Math.Tan(Plane.Radians(MaxApparentDip));
 
     /// <summary>The planes crossing the axis in the window of <paramref name="frames"/>, by depth: blocks are read in
     /// turn and up to <paramref name="parallelism"/> of them searched at once (each holds its own copy of its rows).</summary>
@@ -84,7 +84,7 @@ public sealed class DipScan(HoleLog hole, double log10Epsilon = 0)
         // Rows to depth units with the local step (rows are evenly spaced in a log, but not necessarily exactly).
         var reach = Math.Max(1, trace.Amplitude);
         var amplitude = trace.Amplitude * (buffer.DepthAt(trace.Row + reach) - buffer.DepthAt(trace.Row - reach)) / (2 * reach);
-        if ((hole.Diameter(depth) ?? hole.MaxDiameter()) is not { } diameter) return null;
+        if ((hole.Diameter(depth) ?? hole.MaxDiameter) is not { } diameter) return null;
         var apparent = new Sinusoid(depth, amplitude, Plane.Normalize(trace.Phase + ColumnOffset(depth, width, sourceWidth))).Apparent(diameter);
         var truePlane = hole.Direction(depth).ToTrue(apparent);
         return new DetectedDip(depth, truePlane.Dip, truePlane.Azimuth, apparent.Dip, apparent.Azimuth, amplitude, -trace.Log10Nfa, trace.Shape);

@@ -14,11 +14,12 @@ namespace ImageFrames.Interpret;
 /// from the high side) plus <c>HAZI</c>, else north.</item>
 /// </list>
 /// Curves are matched by name, case-insensitively; lengths are converted from the curve's unit to the depth unit.
-/// Values are taken at the curve row nearest a depth; an absent value falls back to the next source.
+/// Values are taken at the curve row nearest a depth; where the chosen curve's value is absent, the diameter is the
+/// request's, the hole vertical, and the first column north.
 /// </summary>
 public sealed class HoleLog
 {
-    public static readonly string[] CaliperNames = ["CALI", "HCAL"];
+    private static readonly string[] CaliperNames = ["CALI", "HCAL"];
 
     private readonly double[] _depths;
     private readonly double[]? _diameter, _inclination, _holeAzimuth, _orientation;
@@ -29,6 +30,8 @@ public sealed class HoleLog
     {
         (_depths, _diameter, _inclination, _holeAzimuth, _orientation, _fallback) = (depths, diameter, inclination, holeAzimuth, orientation, fallback);
         DiameterSource = diameterSource ?? (fallback is null ? null : "request");
+        var widest = diameter?.Where(d => double.IsFinite(d) && d > 0).DefaultIfEmpty(double.NaN).Max();
+        MaxDiameter = widest is { } w && double.IsFinite(w) ? Math.Max(w, fallback ?? 0) : fallback;
         OrientationSource = orientationSource ?? "north";
         Deviated = inclination is not null;
     }
@@ -44,8 +47,8 @@ public sealed class HoleLog
     /// <summary>A hole without curves: the given diameter (depth unit) everywhere, vertical, the first column north.</summary>
     public static HoleLog Plain(double? diameter) => new([], null, null, null, null, null, null, diameter);
 
-    /// <summary>The hole from a window of a dataset's curves (<paramref name="names"/> and <paramref name="units"/> in
-    /// stored order), in <paramref name="depthUnit"/>; <paramref name="fallback"/> is the request's diameter.</summary>
+    /// <summary>The hole from a window of a dataset's curves (<paramref name="sources"/> names them, in stored order),
+    /// in <paramref name="depthUnit"/>; <paramref name="fallback"/> is the request's diameter.</summary>
     public static HoleLog From(CurveWindow curves, IReadOnlyList<CurveSource> sources, string depthUnit, double? fallback)
     {
         int Index(string name) => sources.ToList().FindIndex(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -85,11 +88,7 @@ public sealed class HoleLog
     public double? Diameter(double depth) => At(_diameter, depth) is { } d && d > 0 ? d : _fallback;
 
     /// <summary>The largest diameter the log gives anywhere (for sizing a search); null when nothing says.</summary>
-    public double? MaxDiameter()
-    {
-        var max = _diameter?.Where(d => double.IsFinite(d) && d > 0).DefaultIfEmpty(double.NaN).Max();
-        return max is { } m && double.IsFinite(m) ? Math.Max(m, _fallback ?? 0) : _fallback;
-    }
+    public double? MaxDiameter { get; }
 
     /// <summary>Where the hole points at a depth (vertical without DEVI).</summary>
     public HoleDirection Direction(double depth) =>
@@ -113,7 +112,7 @@ public sealed class HoleLog
     }
 
     /// <summary>How many depth units one unit of <paramref name="units"/> is; null for a unit that is not a length.</summary>
-    public static double? LengthScale(string units, string depthUnit)
+    private static double? LengthScale(string units, string depthUnit)
     {
         var (unit, scale, _, known) = DepthUnits.ToDataset(units);
         if (!known || depthUnit is not ("m" or "ft")) return null;

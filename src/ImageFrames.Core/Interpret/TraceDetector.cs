@@ -16,18 +16,20 @@ public readonly record struct Trace(double Row, double Amplitude, double Phase, 
 
 /// <summary>
 /// Finds the planes an unrolled borehole image shows, as sinusoids: row(φ) = z + A·cos(φ − p) over the columns'
-/// azimuths φ (column c of W at 360·c/W degrees, the image wrapping round). Three steps (after Costes, Facciolo,
-/// Grompone von Gioi et al. 2021, "A contrario dip picking for borehole imaging", which it follows in spirit):
+/// azimuths φ (column c of W at 360·c/W degrees, the image wrapping round). After Costes, Facciolo, Grompone von
+/// Gioi et al. 2021, "A contrario dip picking for borehole imaging", which it follows in spirit:
 /// <list type="number">
-/// <item>Gradients (Sobel, wrapping across the 0°/360° seam); samples next to an absent one have none.</item>
-/// <item>Hough voting: a strong gradient at (φ, z) fixes the trace's slope there, so for each phase p the amplitude
-/// and the crossing row follow — each edge pixel votes once per phase into (z, A, p) instead of once per cell.</item>
-/// <item>Each vote peak is refined (hill climbing on the mean gradient across the trace, so a candidate inside a
-/// graded bed slides to its sharp edge) and then <b>validated a contrario</b>: of the n columns where the trace has
-/// a gradient, k point across it within ±<see cref="Precision"/>·180° in one sense (both senses are tried). Pure
-/// noise points anywhere, so k ≥ that has probability B(n, k, <see cref="Precision"/>) (binomial tail); times the
-/// number of traces tried it is the number of false alarms, accepted when below ε. Accepted traces claim their
-/// pixels, most meaningful first, so one edge gives one trace (the exclusion principle).</item>
+/// <item>Gradients (Sobel, wrapping across the 0°/360° seam): of the image smoothed 1-2-1 for the search, raw for the
+/// validation; none where a sample they use is absent.</item>
+/// <item>Search, a matched filter: for every shape (A, p) of a grid, the vertical gradient summed along the trace for
+/// every crossing row at once; each row keeps its best shape per sense, amplitude band and quarter of phase, and the
+/// rows where that is a local maximum are the candidates.</item>
+/// <item>Refinement: hill climbing on the mean gradient across the trace, so a candidate near a graded bed's edge
+/// slides onto it; a trace no sharper than its parallels three rows away (a drift, a graded bed) is dropped.</item>
+/// <item>Validation <b>a contrario</b> (<see cref="Validate"/>): how unlikely the trace's gradients are under noise —
+/// their directions (binomial) or their sum (normal, with the scale of the search's own sums) — times the number of
+/// traces tried is its number of false alarms, accepted when below ε. Accepted traces claim their pixels, most
+/// meaningful first, so one edge gives one trace (the exclusion principle).</item>
 /// </list>
 /// Two accepted edges of opposite sense, of the same shape and a few rows apart, are one thin line.
 /// </summary>
@@ -179,8 +181,8 @@ public static class TraceDetector
     /// <summary>
     /// The search: for every trace shape (amplitude, phase) on a grid fine enough that neighbours differ by about a
     /// row where the trace is steepest, the vertical gradient summed along the trace for every crossing row at once
-    /// (a matched filter: shifted columns added as vectors). Each row keeps the best shape of each sense in each amplitude band; the
-    /// rows where that is a local maximum are the candidates, strongest first.
+    /// (a matched filter: shifted columns added as vectors). Each row keeps the best shape of each sense in each
+    /// amplitude band and quarter of phase; the rows where that is a local maximum are the candidates, strongest first.
     /// </summary>
     private static (List<Sinusoid> Peaks, double[] SumScales) Search(Block block, double maxAmplitude, int from, int to)
     {
@@ -287,8 +289,8 @@ public static class TraceDetector
         for (; i < total.Length; i++) total[i] += column[i];
     }
 
-    /// <summary>Hill climbing from a vote peak on the mean gradient across the trace (in the sense the start
-    /// prefers), in halving steps of row, amplitude and phase.</summary>
+    /// <summary>Hill climbing from a search peak on the mean gradient across the trace (in the sense the start
+    /// prefers), in halving steps of row, amplitude and phase, to a quarter of a row.</summary>
     private static (Sinusoid Trace, int Sense) Refine(Block block, Sinusoid start, double maxAmplitude)
     {
         var sense = Across(block, start) >= 0 ? 1 : -1;
@@ -399,7 +401,7 @@ public static class TraceDetector
         return (sum, n);
     }
 
-    /// <summary>Of every third column where the trace crosses a pixel with a raw gradient (unclaimed ones only, when
+    /// <summary>Of every <see cref="Block.ValidationStep"/>-th column where the trace crosses a pixel with a raw gradient (unclaimed ones only, when
     /// <paramref name="claimed"/>), how many there are and how many point across the trace in <paramref name="sense"/>
     /// within the precision.</summary>
     private static (int N, int K) Count(Block block, Sinusoid trace, int sense, bool claimed)
@@ -435,8 +437,8 @@ public static class TraceDetector
         }
     }
 
-    /// <summary>Where the trace is at (fractional) column <paramref name="column"/>: its row, and its unit normal
-    /// pointing down the rows.</summary>
+    /// <summary>Where the trace is at column <paramref name="column"/>: its row, and its unit normal pointing down the
+    /// rows.</summary>
     private static (double Row, double Nx, double Nz) Crossing(Block block, Sinusoid trace, (double Sin, double Cos) phase, int column)
     {
         // cos and sin of (φ − phase) from the column's table and the phase's (computed once a trace by the caller).

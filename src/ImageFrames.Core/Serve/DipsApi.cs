@@ -32,30 +32,24 @@ public sealed class DipsApi(FrameStore store, ResponseCache cache, RenderGate re
         var datasetText = q.String("dataset");
         if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
         if (datasetText is null) return ApiResponse.BadParameter("dataset", "'dataset' is required: the id of the dataset to search");
-        var (detection, refusal) = Detect(datasetText, query);
-        return refusal ?? Answer(detection!);
+        return Detect(datasetText, query).Answer;
     }
 
     /// <summary>Runs the detector on a window (the query's depth_min, depth_max, diameter, diameter_unit, depth_unit and
     /// sensitivity) and keeps what it finds, at least <c>min_score</c>, as picks of source <c>auto</c> (confidence
-    /// <see cref="ConfidenceOf"/> the score): an edge as a
-    /// bed, a dark line as an open fracture, a bright one as a closed fracture (the usual reading of a resistivity
-    /// image; the interpreter edits what is not).</summary>
+    /// <see cref="ConfidenceOf"/> the score): an edge as a bed, a dark line as an open fracture, a bright one as a
+    /// closed fracture (the usual reading of a resistivity image; the interpreter edits what is not).</summary>
     public ApiResponse Accept(string id, IQueryCollection query)
     {
         var q = new QueryReader(query);
         var minScore = q.Double("min_score") ?? 0;
         if (q.Error is { } error) return ApiResponse.BadParameter(error.Parameter, error.Detail);
-        var (detection, refusal) = Detect(id, query);
-        if (refusal is not null) return refusal;
-        var picks = detection!.Dips.Where(d => d.Score >= minScore)
+        var (answer, dataset) = Detect(id, query);
+        if (answer.Status != 200) return answer;
+        var picks = DipsOf(answer).Where(d => d.Score >= minScore)
             .Select(d => new NewPick(d.Depth, d.Dip, d.Azimuth, KindOf(d.Shape), "auto", Confidence: ConfidenceOf(d.Score))).ToList();
-        if (picks.Count == 0) return ApiResponse.Json(new { dataset = detection.Dataset.Id, picks = Array.Empty<object>() }) with { CacheControl = "no-store" };
-        var stored = store.AddPicks(detection.Dataset.Id, picks, time.GetUtcNow());
-        return stored is null
-            ? Missing(id)
-            : ApiResponse.Json(new { dataset = detection.Dataset.Id, picks = stored.Select(p => new { p.Id, p.Depth, p.Dip, p.Azimuth, p.Kind, p.Source, p.Confidence }) }, 201)
-                with { CacheControl = "no-store" };
+        if (picks.Count == 0) return PicksApi.Answer(dataset!.Id, [], 200);
+        return store.AddPicks(dataset!.Id, picks, time.GetUtcNow()) is { } stored ? PicksApi.Answer(dataset.Id, stored, 201) : Missing(id);
     }
 
     /// <summary>A pick's confidence (0–1) from a detection's score: 1 − its number of false alarms (10^−score), so a
@@ -69,26 +63,26 @@ public sealed class DipsApi(FrameStore store, ResponseCache cache, RenderGate re
         _ => "bed",
     };
 
-    /// <summary>The detections of the window a query names, cached per dataset version and parameters; or the
-    /// refusal of its first bad parameter.</summary>
-    public (Detection? Detection, ApiResponse? Refusal) Detect(string datasetText, IQueryCollection query)
+    /// <summary>The route's answer for the window a query names — cached per dataset version and parameters, so a
+    /// repeated window costs neither the search nor the curves' read — and its dataset; or the refusal of its first
+    /// bad parameter.</summary>
+    private (ApiResponse Answer, DatasetInfo? Dataset) Detect(string datasetText, IQueryCollection query)
     {
         var q = new QueryReader(query);
         var range = FramesApi.ReadRange(q);
         var sensitivity = q.Double("sensitivity") ?? 0;
         if (sensitivity is < MinSensitivity or > MaxSensitivity)
             q.Reject("sensitivity", $"'sensitivity' must be {MinSensitivity} to {MaxSensitivity} (log10 of the false planes accepted per block), got {sensitivity:R}");
-        if (q.Error is { } error) return (null, ApiResponse.BadParameter(error.Parameter, error.Detail));
-        if (!DatasetId.TryNormalize(datasetText, out var id) || store.FindDataset(id) is not { } dataset) return (null, Missing(datasetText));
-
-        var values = DatasetValues.Of(dataset);
-        var (hole, depthUnit, diameter, refusal) = HoleFor(store, dataset, range, query);
-        if (refusal is not null) return (null, refusal);
+        if (q.Error is { } error) return (ApiResponse.BadParameter(error.Parameter, error.Detail), null);
+        if (!DatasetId.TryNormalize(datasetText, out var id) || store.FindDataset(id) is not { } dataset) return (Missing(datasetText), null);
+        var (diameter, depthUnit, bad) = PicksApi.Diameter(query, PicksApi.KnownUnit(dataset));
+        if (bad is not null) return (bad, dataset);
 
         var key = $"dips|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{diameter:R}|{depthUnit}|{sensitivity:R}";
-        Detection? detection = null;
-        var answer = cache.GetOrAdd(dataset.Id, key, () => renders.Run(() =>
+        return (cache.GetOrAdd(dataset.Id, key, () => renders.Run(() =>
         {
+            var (hole, refusal) = HoleOf(store, dataset, range, diameter, depthUnit, requireDiameter: true);
+            if (refusal is not null) return refusal;
             using var frames = store.StreamFrames(dataset.Id, range);
             if (frames is null) return Missing(dataset.Id);
             if (frames.Total > MaxRows)
@@ -97,14 +91,10 @@ public sealed class DipsApi(FrameStore store, ResponseCache cache, RenderGate re
                     ("parameter", "depth_min"), ("rows", frames.Total), ("max_rows", MaxRows));
             if (frames.Total == 0)
                 return ApiResponse.Problem(404, "No frames in window", $"dataset '{dataset.Id}' has no frames {range.Between}; it spans {dataset.DepthMin:R}..{dataset.DepthMax:R}");
-            var dips = new DipScan(hole!, sensitivity).Scan(frames, values?.AbsentGrey).ToList();
-            detection = new Detection(frames.Dataset, depthUnit ?? "", hole!, sensitivity, frames.Total, dips);
-            return Answer(detection) with { ETag = $"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 12))}\"" };
-        }));
-        if (answer.Status != 200) return (null, answer);
-        // A cached answer carries the dips as JSON only: read them back (a few hundred planes at most per window).
-        detection ??= FromJson(dataset, hole!, depthUnit ?? "", sensitivity, answer);
-        return (detection, null);
+            var dips = new DipScan(hole!, sensitivity).Scan(frames, DatasetValues.Of(frames.Dataset)?.AbsentGrey).ToList();
+            return Answer(new Detection(frames.Dataset, depthUnit ?? "", hole!, sensitivity, frames.Total, dips))
+                with { ETag = $"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 12))}\"" };
+        })), dataset);
     }
 
     /// <summary>The hole where a window of a dataset was logged (<see cref="HoleLog"/>), the depth unit and the
@@ -113,30 +103,37 @@ public sealed class DipsApi(FrameStore store, ResponseCache cache, RenderGate re
     public static (HoleLog? Hole, string? DepthUnit, double? Diameter, ApiResponse? Refusal) HoleFor(FrameStore store, DatasetInfo dataset, DepthRange range,
         IQueryCollection query, bool requireDiameter = true)
     {
-        var values = DatasetValues.Of(dataset);
-        var knownUnit = PicksApi.KnownUnit(dataset);
-        var (diameter, depthUnit, bad) = PicksApi.Diameter(query, knownUnit);
+        var (diameter, depthUnit, bad) = PicksApi.Diameter(query, PicksApi.KnownUnit(dataset));
         if (bad is not null) return (null, null, null, bad);
+        var (hole, refusal) = HoleOf(store, dataset, range, diameter, depthUnit, requireDiameter);
+        return (hole, depthUnit, diameter, refusal);
+    }
+
+    /// <summary>The hole from the dataset's curves in the window (read only when the depth unit is known, to convert
+    /// the caliper), else the request's diameter alone.</summary>
+    private static (HoleLog? Hole, ApiResponse? Refusal) HoleOf(FrameStore store, DatasetInfo dataset, DepthRange range, double? diameter, string? depthUnit,
+        bool requireDiameter)
+    {
+        var values = DatasetValues.Of(dataset);
         var curves = values is { Curves.Count: > 0 } && depthUnit is not null
             ? store.ReadCurves(dataset.Id, range, MaxRows * 2, d => DatasetValues.Of(d)?.Curves.Count ?? 0)
             : null;
         var hole = curves is not null ? HoleLog.From(curves, values!.Curves, depthUnit!, diameter) : HoleLog.Plain(diameter);
-        if (hole.MaxDiameter() is null && requireDiameter)
-            return (null, null, null, ApiResponse.BadParameter("diameter",
+        if (hole.MaxDiameter is null && requireDiameter)
+            return (null, ApiResponse.BadParameter("diameter",
                 "'diameter' is required: the dataset has no caliper (CALI, HCAL, C1 and C2) or bit size (BS) curve to give the hole's diameter; " +
-                "pass it, in inches unless diameter_unit says otherwise" + (knownUnit is null ? ", with depth_unit (ft or m)" : "")));
-        return (hole, depthUnit, diameter, null);
+                "pass it, in inches unless diameter_unit says otherwise" + (PicksApi.KnownUnit(dataset) is null ? ", with depth_unit (ft or m)" : "")));
+        return (hole, null);
     }
 
-    private static Detection FromJson(DatasetInfo dataset, HoleLog hole, string depthUnit, double sensitivity, ApiResponse answer)
+    /// <summary>The planes of a 200 answer of <see cref="Answer"/>, read back (a few hundred at most per window).</summary>
+    private static List<DetectedDip> DipsOf(ApiResponse answer)
     {
         using var json = System.Text.Json.JsonDocument.Parse(answer.Body);
-        var root = json.RootElement;
-        var dips = root.GetProperty("dips").EnumerateArray().Select(d => new DetectedDip(
+        return json.RootElement.GetProperty("dips").EnumerateArray().Select(d => new DetectedDip(
             d.GetProperty("depth").GetDouble(), d.GetProperty("dip").GetDouble(), d.GetProperty("azimuth").GetDouble(),
             d.GetProperty("apparent_dip").GetDouble(), d.GetProperty("apparent_azimuth").GetDouble(), d.GetProperty("amplitude").GetDouble(),
             d.GetProperty("score").GetDouble(), Enum.Parse<TraceShape>(d.GetProperty("trace").GetString()!.Replace("-", ""), ignoreCase: true))).ToList();
-        return new Detection(dataset, depthUnit, hole, sensitivity, root.GetProperty("metadata").GetProperty("rows").GetInt32(), dips);
     }
 
     public static ApiResponse Answer(Detection detection) => ApiResponse.Json(json =>

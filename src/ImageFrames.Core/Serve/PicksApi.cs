@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ImageFrames.Interpret;
 using ImageFrames.Parse;
 using ImageFrames.Query;
@@ -63,25 +64,8 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
         // the image shows it — the apparent attitude in the hole's frame and the amplitude — so a viewer can draw it.
         var (hole, _, _, bad) = DipsApi.HoleFor(store, dataset, FramesApi.ReadRange(new QueryReader(query)), query, requireDiameter: false);
         if (bad is not null) return bad;
-        return hole!.MaxDiameter() is null ? Answer(dataset.Id, picks, 200) : WithTraces(dataset.Id, picks, hole);
+        return Answer(dataset.Id, picks, 200, hole!.MaxDiameter is null ? null : hole);
     }
-
-    private static ApiResponse WithTraces(string dataset, IReadOnlyList<Pick> picks, HoleLog hole) =>
-        ApiResponse.Json(new
-        {
-            dataset,
-            picks = picks.Select(p =>
-            {
-                var apparent = hole.Direction(p.Depth).ToApparent(new Plane(p.Dip, p.Azimuth));
-                var diameter = hole.Diameter(p.Depth) ?? hole.MaxDiameter()!.Value;
-                var amplitude = apparent.Dip >= 90 ? (double?)null : Sinusoid.Of(p.Depth, apparent, diameter).Amplitude;
-                return new
-                {
-                    p.Id, p.Depth, p.Dip, p.Azimuth, p.Kind, p.Source, p.Label, p.Confidence, p.Residual, p.CreatedAt,
-                    ApparentDip = apparent.Dip, ApparentAzimuth = apparent.Azimuth, Amplitude = amplitude,
-                };
-            }),
-        }) with { CacheControl = "no-store" };
 
     /// <summary>A picture of the picks in a depth range (and of one kind): <paramref name="draw"/> is
     /// <see cref="PickDiagrams.Rose"/> or <see cref="PickDiagrams.Stereonet"/>; SVG, or the same drawn as a PNG.</summary>
@@ -196,9 +180,25 @@ public sealed class PicksApi(FrameStore store, TimeProvider time)
         }
     }
 
-    private static ApiResponse Answer(string dataset, IReadOnlyList<Pick> picks, int status) =>
-        ApiResponse.Json(new { dataset, picks = picks.Select(p => new { p.Id, p.Depth, p.Dip, p.Azimuth, p.Kind, p.Source, p.Label, p.Confidence, p.Residual, p.CreatedAt }) }, status)
-            with { CacheControl = "no-store" };
+    /// <summary>Picks as the routes answer them; with a <paramref name="hole"/> that gives a diameter, each also with its
+    /// trace as the image shows it (apparent attitude in the hole's frame at its depth, amplitude in the depth unit).</summary>
+    internal static ApiResponse Answer(string dataset, IReadOnlyList<Pick> picks, int status, HoleLog? hole = null) =>
+        ApiResponse.Json(new { dataset, picks = picks.Select(p => PickJson.Of(p, hole)) }, status) with { CacheControl = "no-store" };
+
+    private sealed record PickJson(long Id, double Depth, double Dip, double Azimuth, string Kind, string Source, string? Label, double? Confidence,
+        double? Residual, DateTimeOffset CreatedAt,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ApparentDip,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ApparentAzimuth,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Amplitude)
+    {
+        public static PickJson Of(Pick p, HoleLog? hole)
+        {
+            var apparent = hole?.Direction(p.Depth).ToApparent(new Plane(p.Dip, p.Azimuth));
+            double? amplitude = apparent is { Dip: < 90 } a ? Sinusoid.Of(p.Depth, a, hole!.Diameter(p.Depth) ?? hole.MaxDiameter!.Value).Amplitude : null;
+            return new PickJson(p.Id, p.Depth, p.Dip, p.Azimuth, p.Kind, p.Source, p.Label, p.Confidence, p.Residual, p.CreatedAt,
+                apparent?.Dip, apparent?.Azimuth, amplitude);
+        }
+    }
 
     private static ApiResponse Csv(IReadOnlyList<Pick> picks)
     {
