@@ -14,7 +14,8 @@ namespace ImageFrames.Bench;
 /// The dip picker scored against the planes <c>frames sample</c> planted: for each seed and noise level, a sample
 /// log is ingested as a user would (CSV, resized to 150 columns) and scanned whole; a detection matches a planted
 /// plane when its depth is within max(0.3 ft, 10 % of the trace's height) and its dip within 5° (each plane and each
-/// detection used once, nearest first). Prints one Markdown row per log and the misses by cause.
+/// detection used once, nearest first). Prints one Markdown row per log, the misses by cause and the recall outside
+/// the logs' washouts (where the picture is too noisy to see a plane).
 /// Usage: dotnet run -c Release --project bench/FramesBench -- dips [--seeds 1,2,3] [--noise 6,12,20] [--rows 5460] [--sensitivity 0] [--list]
 /// (--list: every missed plane and every unmatched detection, with its nearest counterpart, on standard error).
 /// </summary>
@@ -37,6 +38,7 @@ public static class DipBench
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var misses = new Dictionary<string, int>();
         var (allPlanted, allFound, allMatched) = (0, 0, 0);
+        var (plantedOutside, matchedOutside) = (0, 0);
         var (dipErrors, azimuthErrors) = (new List<double>(), new List<double>());
         try
         {
@@ -58,7 +60,7 @@ public static class DipBench
                     var seconds = clock.Elapsed.TotalSeconds;
                     var planted = SampleLog.Planes(spec, DiameterFeet);
                     var score = Score(planted, found);
-                    foreach (var miss in score.Missed) misses[Cause(miss, spec)] = misses.GetValueOrDefault(Cause(miss, spec)) + 1;
+                    foreach (var cause in score.Missed.Select(miss => Cause(miss, spec, planted))) misses[cause] = misses.GetValueOrDefault(cause) + 1;
                     if (list)
                         foreach (var extra in found.Where(f => !score.Pairs.Any(p => ReferenceEquals(p.Found, f))))
                         {
@@ -74,6 +76,9 @@ public static class DipBench
                                                     $"next planted {neighbour:F2} away | nearest found {near?.Depth:F2} dip {near?.ApparentDip:F1} az {near?.ApparentAzimuth:F0} score {near?.Score:F1}");
                         }
                     (allPlanted, allFound, allMatched) = (allPlanted + planted.Count, allFound + found.Count, allMatched + score.Pairs.Count);
+                    var (top, bottom) = SampleLog.Washout(spec);
+                    bool Outside(PlantedPlane p) => p.Depth < top || p.Depth >= bottom;
+                    (plantedOutside, matchedOutside) = (plantedOutside + planted.Count(Outside), matchedOutside + score.Pairs.Count(p => Outside(p.Planted)));
                     var dips = score.Pairs.Select(p => Math.Abs(p.Found.ApparentDip - p.Planted.Dip)).ToList();
                     var azimuths = score.Pairs.Where(p => p.Planted.Dip >= 10).Select(p => AngleBetween(p.Found.ApparentAzimuth, p.Planted.Azimuth)).ToList();
                     dipErrors.AddRange(dips);
@@ -86,6 +91,7 @@ public static class DipBench
                               $"{Median(dipErrors):F2}° | {Median(azimuthErrors):F2}° | |");
             Console.WriteLine();
             Console.WriteLine("Misses by cause: " + string.Join(", ", misses.OrderByDescending(m => m.Value).Select(m => $"{m.Key} {m.Value}")));
+            Console.WriteLine($"Recall outside the washouts: {Percent(matchedOutside, plantedOutside)} of {plantedOutside} planes");
         }
         finally
         {
@@ -118,11 +124,19 @@ public static class DipBench
         return new Scored(pairs, planted.Where((_, i) => !takenP[i]).ToList());
     }
 
-    private static string Cause(PlantedPlane miss, SampleLogSpec spec) =>
-        Math.Abs(miss.Contrast) < 6 ? "faint (step under 6 greys)"
-        : miss.Dip < 10 ? "dip under 10°"
-        : miss.Kind == "fracture" ? "fracture"
-        : "other bed boundary";
+    private static string Cause(PlantedPlane miss, SampleLogSpec spec, IReadOnlyList<PlantedPlane> planted)
+    {
+        var (top, bottom) = SampleLog.Washout(spec);
+        return miss.Depth >= top && miss.Depth < bottom ? "in the washout"
+            : Math.Abs(miss.Contrast) < 6 ? "faint (step under 6 greys)"
+            : miss.Dip < 10 ? "dip under 10°"
+            : planted.Any(p => !ReferenceEquals(p, miss) && Math.Abs(p.Depth - miss.Depth) <= Crowded) ? $"another plane within {Crowded} ft"
+            : miss.Kind == "fracture" ? "fracture"
+            : "other bed boundary";
+    }
+
+    /// <summary>Planes crossing the axis this close (ft, 5 rows) share most of their pixels near it: a dense zone.</summary>
+    private const double Crowded = 0.5;
 
     private static double AngleBetween(double a, double b) => Math.Abs(Plane.Normalize(a - b + 180) - 180);
 

@@ -51,11 +51,11 @@ public sealed class DipScan(HoleLog hole, double log10Epsilon = 0)
             while (buffer.End < Math.Min(total, coreEnd + MaxMarginRows) && buffer.Fill(pages, Orient)) { }
             // The reach in rows, from the row step where the window starts (steps are regular within a log).
             reach ??= Math.Min(MaxMarginRows, (int)Math.Ceiling(ReachDepth / buffer.Step()) + 2);
-            batch.Add(buffer.Snapshot(coreStart - buffer.Start, coreEnd - buffer.Start));
+            batch.Add(buffer.Snapshot(coreStart - buffer.Start, coreEnd - buffer.Start, reach.Value + TraceDetector.ContextRows));
             if (batch.Count < parallelism && coreEnd < before + frames.Total) continue;
             var found = new List<Trace>[batch.Count];
             Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i =>
-                found[i] = TraceDetector.Detect(batch[i].Pixels, batch[i].Depths.Length, width, absent, batch[i].CoreStart, batch[i].CoreEnd, reach.Value, log10Epsilon, frames.Dataset.SourceWidth));
+                found[i] = TraceDetector.Detect(batch[i].Pixels, batch[i].Depths.Length, width, absent, batch[i].CoreStart, batch[i].CoreEnd, reach.Value, log10Epsilon));
             for (var i = 0; i < batch.Count; i++)
                 foreach (var trace in found[i])
                     if (Dip(batch[i], trace, width, frames.Dataset.SourceWidth) is { } dip) yield return dip;
@@ -139,8 +139,14 @@ public sealed class DipScan(HoleLog hole, double log10Epsilon = 0)
             return Math.Max(steps[steps.Length / 2], 1e-9);
         }
 
-        /// <summary>A copy of the buffered rows, to search rows [<paramref name="coreStart"/>, <paramref name="coreEnd"/>) of.</summary>
-        public Block Snapshot(int coreStart, int coreEnd) => new(_pixels.AsSpan(0, Count * width).ToArray(), _depths.AsSpan(0, Count).ToArray(), coreStart, coreEnd);
+        /// <summary>A copy of the buffered rows to search rows [<paramref name="coreStart"/>, <paramref name="coreEnd"/>) of,
+        /// with up to <paramref name="margin"/> rows either side (what the traces there reach, and the rows the detector
+        /// reads around them).</summary>
+        public Block Snapshot(int coreStart, int coreEnd, int margin)
+        {
+            var (from, to) = (Math.Max(0, coreStart - margin), Math.Min(Count, coreEnd + margin));
+            return new(_pixels.AsSpan(from * width, (to - from) * width).ToArray(), _depths.AsSpan(from, to - from).ToArray(), coreStart - from, coreEnd - from);
+        }
     }
 
     /// <summary>Rows to search: their greys and depths, and which of them traces must cross the axis in.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 
 namespace ImageFrames.Interpret;
 
@@ -19,28 +20,34 @@ public readonly record struct Trace(double Row, double Amplitude, double Phase, 
 /// azimuths φ (column c of W at 360·c/W degrees, the image wrapping round). After Costes, Facciolo, Grompone von
 /// Gioi et al. 2021, "A contrario dip picking for borehole imaging", which it follows in spirit:
 /// <list type="number">
-/// <item>Gradients (Sobel, wrapping across the 0°/360° seam): of the image smoothed 1-2-1 for the search, raw for the
-/// validation; none where a sample they use is absent.</item>
-/// <item>Search, a matched filter: for every shape (A, p) of a grid, the vertical gradient summed along the trace for
-/// every crossing row at once; each row keeps its best shape per sense, amplitude band and quarter of phase, and the
-/// rows where that is a local maximum are the candidates.</item>
+/// <item>An <b>edge response</b> per pixel (<see cref="EdgeResponse"/>): the vertical gradient of the image smoothed
+/// 1-2-1, less the trend its parallels show, in units of the noise around its row, clipped — none where a sample it
+/// uses is absent.</item>
+/// <item>Search, a matched filter: for every shape (A, p) of a grid, the response summed along the trace for every
+/// crossing row at once; each row keeps its best shape per sense, amplitude band and quarter of phase, and the rows
+/// where that is a local maximum are the candidates.</item>
 /// <item>Refinement: hill climbing on the mean gradient across the trace, so a candidate near a graded bed's edge
-/// slides onto it; a trace no sharper than its parallels three rows away (a drift, a graded bed) is dropped.</item>
-/// <item>Validation <b>a contrario</b> (<see cref="Validate"/>): how unlikely the trace's gradients are under noise —
-/// their directions (binomial) or their sum (normal, with the scale of the search's own sums) — times the number of
-/// traces tried is its number of false alarms, accepted when below ε. Accepted traces claim their pixels, most
-/// meaningful first, so one edge gives one trace (the exclusion principle).</item>
+/// slides onto it, then on the step between the rows it passes (a fraction of a row: the dip of a trace under a
+/// row high).</item>
+/// <item>Validation <b>a contrario</b> (<see cref="Validate"/>): how unlikely the trace's summed response is under a
+/// normal law with the scale of the search's own sums, times the number of traces tried, is its number of false
+/// alarms, accepted when below ε. Accepted traces claim their pixels, most meaningful first, so one edge gives one
+/// trace (the exclusion principle). A second pass measures the scale again without the claimed pixels and looks
+/// for the fainter traces the first one's clutter hid.</item>
 /// </list>
 /// Two accepted edges of opposite sense, of the same shape and a few rows apart, are one thin line.
 /// </summary>
 public static class TraceDetector
 {
-    /// <summary>The angular tolerance of an aligned gradient, as a fraction of a full turn (±22.5°): the chance
-    /// that a noise gradient is aligned with a given direction in a given sense.</summary>
-    public const double Precision = 1.0 / 8;
+    /// <summary>Rows beyond a trace's reach the detector reads to judge it: a pixel's trend takes the gradients up to
+    /// <see cref="ParallelTo"/> rows away, each of which takes the rows next to it, smoothed.</summary>
+    public const int ContextRows = ParallelTo + 2;
 
     /// <summary>Two opposite edges this many rows apart at most (and alike) are one thin line.</summary>
     private const double LineWidthRows = 4;
+
+    /// <summary>The passes over the candidates: the second with the scale of sums measured on what the first left.</summary>
+    private const int Passes = 2;
 
     /// <summary>
     /// The traces crossing the axis in rows [<paramref name="coreStart"/>, <paramref name="coreEnd"/>) of a block
@@ -50,80 +57,79 @@ public static class TraceDetector
     /// most one false trace per call expected from noise; higher finds fainter traces and more false ones).
     /// </summary>
     public static List<Trace> Detect(ReadOnlySpan<byte> greys, int rows, int width, byte? absent, int coreStart, int coreEnd,
-        double maxAmplitude, double log10Epsilon = 0, int sourceWidth = 0)
+        double maxAmplitude, double log10Epsilon = 0)
     {
         if (greys.Length < rows * width) throw new ArgumentException($"{rows} rows of {width} need {rows * width} greys, got {greys.Length}", nameof(greys));
         if (rows < 5 || width < 8 || coreEnd <= coreStart) return [];
         maxAmplitude = Math.Clamp(maxAmplitude, 0.5, rows);
-        var pixels = rows * width;
-        var gx = ArrayPool<float>.Shared.Rent(pixels);
-        var gz = ArrayPool<float>.Shared.Rent(pixels);
-        var used = ArrayPool<bool>.Shared.Rent(pixels);
-        var vx = ArrayPool<float>.Shared.Rent(pixels);
-        var vz = ArrayPool<float>.Shared.Rent(pixels);
-        try
+        using var block = new Block(rows, width);
+        if (!Responses(greys, block, absent)) return [];
+        var (from, to) = (Math.Max(0, coreStart - 1), Math.Min(rows, coreEnd + 1));
+        var peaks = Search(block, maxAmplitude, from, to);
+        // The traces tried: every core row, every shape of the grid, both senses, two shapes a candidate (the climbed
+        // and the fitted one, below), once a pass.
+        var tests = Math.Log10((double)(coreEnd - coreStart) * Amplitudes(maxAmplitude).Sum(PhasesOf) * 2 * 2 * Passes);
+        var search = new SearchSettings(maxAmplitude, coreStart, coreEnd, log10Epsilon, tests);
+        var accepted = new List<(Sinusoid Trace, int Sense, double Log10Nfa)>();
+        for (var pass = 0; pass < Passes; pass++)
         {
-            // Raw Sobel gradients three columns apart share no sample — unless the image was widened from fewer
-            // columns, which makes neighbours copies of one sample: then they must be three source columns apart.
-            var step = (int)Math.Ceiling(3 * Math.Max(1, (double)width / (sourceWidth > 0 ? sourceWidth : width)) - 1e-9);
-            var block = new Block(rows, width, gx, gz, vx, vz, used) { ValidationStep = step };
-            if (!Gradients(greys, block, absent)) return [];
-            var (peaks, sumScales) = Search(block, maxAmplitude, Math.Max(0, coreStart - 1), Math.Min(rows, coreEnd + 1));
-            // The traces tried: every core row, every shape of the grid, both senses.
-            var shapes = Amplitudes(maxAmplitude).Sum(PhasesOf);
-            // Two tests a trace (its gradients' directions, and their sum: below), hence the 2 × 2.
-            var tests = Math.Log10((coreEnd - coreStart) * shapes * 2 * 2);
-            var logTail = new BinomialTail(width / step + 1, Precision);
-            var sumNull = new SumNull(sumScales, (width + SearchColumnStep - 1) / SearchColumnStep);
-            var candidates = new List<(Sinusoid Trace, int Sense, double Log10Nfa)>();
-            var refined = new List<Sinusoid>();
-            foreach (var peak in peaks)
-            {
-                // Refining costs tens of evaluations: not for a peak far from meaningful as found (a hundred times),
-                // nor for one next to a stronger peak or trace already refined (it climbs to the same trace).
-                if (refined.Any(r => Math.Abs(r.Depth - peak.Depth) <= 1.5 && Alike(r, peak))) continue;
-                if (Math.Min(Validate(block, peak, 1, claimed: false, tests, logTail, sumNull), Validate(block, peak, -1, claimed: false, tests, logTail, sumNull)) > log10Epsilon + 2) continue;
-                var (trace, sense) = Refine(block, peak, maxAmplitude);
-                refined.Add(peak);
-                refined.Add(trace);
-                if (trace.Depth < coreStart - 0.5 || trace.Depth >= coreEnd - 0.5 || !IsSharp(block, trace, sense)) continue;
-                // To a quarter of a row, then the last steps (to a sixteenth: the dip of a trace under a row high) only
-                // for a trace that may be meaningful.
-                if (Validate(block, trace, sense, claimed: false, tests, logTail, sumNull) > log10Epsilon + 1) continue;
-                trace = Climb(block, trace, sense, maxAmplitude, 0.125, 0.0625);
-                var nfa = Validate(block, trace, sense, claimed: false, tests, logTail, sumNull);
-                if (nfa < log10Epsilon) candidates.Add((trace, sense, nfa));
-            }
+            // The scale of a sum where there is no plane, on the pixels nobody claimed: after the first pass, in a dense
+            // zone, the planes found made much of the clutter the first scale counted.
+            var sums = new SumNull(SumScales(block, maxAmplitude, from, to), (width + SearchColumnStep - 1) / SearchColumnStep);
             // The exclusion principle: the most meaningful first; each claims its pixels, and a later one must still
             // be meaningful on the pixels nobody claimed.
-            var accepted = new List<(Sinusoid Trace, int Sense, double Log10Nfa)>();
-            foreach (var (trace, sense, _) in candidates.OrderBy(c => c.Log10Nfa))
+            foreach (var candidate in Candidates(block, peaks, search, sums, claimed: pass > 0).OrderBy(c => c.Log10Nfa))
             {
-                var nfa = Validate(block, trace, sense, claimed: true, tests, logTail, sumNull);
+                var nfa = Math.Min(Validate(block, candidate.Trace, candidate.Sense, claimed: true, tests, sums),
+                                   Validate(block, candidate.Climbed, candidate.Sense, claimed: true, tests, sums));
                 if (nfa >= log10Epsilon) continue;
-                Claim(block, trace);
-                accepted.Add((trace, sense, nfa));
+                Claim(block, candidate.Trace);
+                accepted.Add((candidate.Trace, candidate.Sense, nfa));
             }
-            return Lines(accepted);
         }
-        finally
+        return Lines(accepted);
+    }
+
+    /// <summary>What a search looks for: amplitudes up to <paramref name="MaxAmplitude"/> rows, crossing the axis in
+    /// the core rows, meaningful below 10^<paramref name="Log10Epsilon"/> after log10 <paramref name="Tests"/> tries.</summary>
+    private sealed record SearchSettings(double MaxAmplitude, int CoreStart, int CoreEnd, double Log10Epsilon, double Tests);
+
+    /// <summary>A refined trace that may be meaningful: <see cref="Trace"/> fitted to the rows' steps, validated with
+    /// <see cref="Climbed"/> (the shape the gradient's climb found) too: the summed response peaks on whole rows.</summary>
+    private sealed record Candidate(Sinusoid Trace, Sinusoid Climbed, int Sense, double Log10Nfa);
+
+    /// <summary>The peaks refined and validated (on unclaimed pixels only when <paramref name="claimed"/>).</summary>
+    private static List<Candidate> Candidates(Block block, List<(Sinusoid Trace, int Sense)> peaks, SearchSettings search, SumNull sums, bool claimed)
+    {
+        double Nfa(Sinusoid trace, int sense) => Validate(block, trace, sense, claimed, search.Tests, sums);
+        var candidates = new List<Candidate>();
+        var refined = new List<(Sinusoid Trace, int Sense)>();
+        foreach (var (peak, sense) in peaks)
         {
-            ArrayPool<float>.Shared.Return(gx);
-            ArrayPool<float>.Shared.Return(gz);
-            ArrayPool<bool>.Shared.Return(used);
-            ArrayPool<float>.Shared.Return(vx);
-            ArrayPool<float>.Shared.Return(vz);
+            // Refining costs tens of evaluations: not for a peak far from meaningful as found (a hundred times),
+            // nor for one next to a trace of its sense already refined (it would climb to the same trace).
+            if (refined.Any(r => r.Sense == sense && Math.Abs(r.Trace.Depth - peak.Depth) <= 1.5 && Alike(r.Trace, peak))) continue;
+            if (Nfa(peak, sense) > search.Log10Epsilon + 2) continue;
+            var trace = Refine(block, peak, sense, search.MaxAmplitude);
+            refined.Add((trace, sense));
+            if (trace.Depth < search.CoreStart - 0.5 || trace.Depth >= search.CoreEnd - 0.5 || !IsEdge(block, trace, sense)) continue;
+            // The last steps only for a trace that may be meaningful.
+            if (Nfa(trace, sense) > search.Log10Epsilon + 1) continue;
+            var climbed = Climb(block, trace, sense, search.MaxAmplitude, 0.125, 0.0625, Across);
+            var fitted = FitSteps(block, climbed, sense, search.MaxAmplitude);
+            var nfa = Math.Min(Nfa(climbed, sense), Nfa(fitted, sense));
+            if (nfa < search.Log10Epsilon) candidates.Add(new Candidate(fitted, climbed, sense, nfa));
         }
+        return candidates;
     }
 
     /// <summary>
-    /// The block's gradients, each with a Sobel kernel wrapping across the 0°/360° seam: raw (<see cref="Block.Vx"/>,
-    /// <see cref="Block.Vz"/>) for validating — two of them three columns apart share no sample, so under noise the
-    /// ones a validation counts are independent, as its binomial model needs — and of the image smoothed by a 1-2-1
-    /// kernel both ways (<see cref="Block.Gx"/>, <see cref="Block.Gz"/>) for searching, since noise turns a raw
-    /// gradient by tens of degrees at a modest step. NaN where a sample they use is absent. False when there is none.
+    /// The block's smoothed gradients (<see cref="Block.Gx"/>, <see cref="Block.Gz"/>: Sobel, wrapping across the
+    /// 0°/360° seam, of the image smoothed 1-2-1 both ways, since noise turns a raw gradient by tens of degrees at a
+    /// modest step), the steps between rows (<see cref="Block.Step"/>) and the edge response. NaN where a sample they
+    /// use is absent. False when there is no gradient at all.
     /// </summary>
-    private static bool Gradients(ReadOnlySpan<byte> greys, Block block, byte? absent)
+    private static bool Responses(ReadOnlySpan<byte> greys, Block block, byte? absent)
     {
         var (rows, width) = (block.Rows, block.Width);
         var pixels = rows * width;
@@ -131,22 +137,19 @@ public static class TraceDetector
         var smooth = ArrayPool<float>.Shared.Rent(pixels);
         try
         {
-            for (var i = 0; i < pixels; i++) image[i] = absent == greys[i] ? float.NaN : greys[i]; // NaN spreads: no gradient uses an absent sample
-            Sobel(image, rows, width, block.Vx, block.Vz);
+            for (var i = 0; i < pixels; i++) image[i] = absent == greys[i] ? float.NaN : greys[i]; // NaN spreads: nothing uses an absent sample
+            block.Step.AsSpan(0, pixels).Fill(float.NaN);
             smooth.AsSpan(0, pixels).Fill(float.NaN);
-            for (var r = 1; r < rows - 1; r++)
+            for (var r = 0; r < rows; r++)
                 for (var c = 0; c < width; c++)
                 {
                     var (left, right) = (c == 0 ? width - 1 : c - 1, c == width - 1 ? 0 : c + 1);
-                    var sum = 0f;
-                    for (var (dr, weight) = (-1, 1f); dr <= 1; dr++, weight = dr == 0 ? 2 : 1)
-                    {
-                        var at = (r + dr) * width;
-                        sum += weight * (image[at + left] + 2 * image[at + c] + image[at + right]);
-                    }
-                    smooth[r * width + c] = sum / 16;
+                    float Across(int row) => (image[row * width + left] + 2 * image[row * width + c] + image[row * width + right]) / 4;
+                    if (r + 1 < rows) block.Step[r * width + c] = Across(r + 1) - Across(r);
+                    if (r > 0 && r + 1 < rows) smooth[r * width + c] = (Across(r - 1) + 2 * Across(r) + Across(r + 1)) / 4;
                 }
             Sobel(smooth, rows, width, block.Gx, block.Gz);
+            EdgeResponse(block);
             block.Used.AsSpan(0, pixels).Clear();
             for (var i = 0; i < pixels; i++)
                 if (!float.IsNaN(block.Gz[i])) return true;
@@ -157,6 +160,111 @@ public static class TraceDetector
             ArrayPool<float>.Shared.Return(image);
             ArrayPool<float>.Shared.Return(smooth);
         }
+    }
+
+    /// <summary>
+    /// What the search and the test add up, per pixel of the columns they sum (<see cref="Block.Edge"/>, every
+    /// <see cref="SearchColumnStep"/>-th column, NaN between): the smoothed vertical gradient less
+    /// the trend around it — the median of the gradients <see cref="ParallelFrom"/> to <see cref="ParallelTo"/> rows
+    /// above and below, where an edge's own gradient is gone: a log's slow drift and a graded bed's inside add about as
+    /// much there, and would otherwise make every trace across them look like an edge; a median, so the edges of
+    /// neighbouring beds do not count — in units of the noise around its row. A row's noise is the median, over the
+    /// rows within <see cref="NoiseRows"/>, of each row's median |response|: a washout or a pad losing contact (noisier
+    /// rows) then weighs less instead of lending its noise the look of traces. Sums clip each pixel at ±<see cref="Clip"/>.
+    /// </summary>
+    private static void EdgeResponse(Block block)
+    {
+        var (rows, width) = (block.Rows, block.Width);
+        var edge = block.Edge.AsSpan(0, rows * width);
+        edge.Fill(float.NaN);
+        var rowNoise = new float[rows];
+        rowNoise.AsSpan().Fill(float.NaN);
+        // Only on the columns the search sums (every third). The trend: per column, the parallels of a row kept sorted
+        // as the row moves down (two leave, two enter); row by row, all columns at once, as the gradients lie in memory.
+        var size = 2 * (ParallelTo - ParallelFrom + 1);
+        var windows = new float[width * size];
+        var counts = new int[width];
+        var gz = block.Gz;
+        for (var d = ParallelFrom; d <= ParallelTo; d++)
+            for (var c = 0; c < width; c += SearchColumnStep)
+            {
+                Insert(windows, c * size, ref counts[c], gz[(ParallelTo - d) * width + c]);
+                Insert(windows, c * size, ref counts[c], gz[(ParallelTo + d) * width + c]);
+            }
+        var magnitudes = new float[width];
+        for (var r = ParallelTo; r < rows - ParallelTo; r++)
+        {
+            var n = 0;
+            for (var (c, at) = (0, r * width); c < width; c += SearchColumnStep, at += SearchColumnStep)
+            {
+                // Too few parallels (next to absent samples) tell no trend.
+                var k = counts[c];
+                if (!float.IsNaN(gz[at]) && k >= size / 2)
+                {
+                    edge[at] = gz[at] - (windows[c * size + (k - 1) / 2] + windows[c * size + k / 2]) / 2;
+                    magnitudes[n++] = Math.Abs(edge[at]);
+                }
+                if (r + 1 == rows - ParallelTo) continue;
+                Remove(windows, c * size, ref counts[c], gz[at - ParallelTo * width]);
+                Remove(windows, c * size, ref counts[c], gz[at + ParallelFrom * width]);
+                Insert(windows, c * size, ref counts[c], gz[at + (1 - ParallelFrom) * width]);
+                Insert(windows, c * size, ref counts[c], gz[at + (1 + ParallelTo) * width]);
+            }
+            if (n > 0) rowNoise[r] = Median(magnitudes.AsSpan(0, n));
+        }
+        var known = rowNoise.Where(v => !float.IsNaN(v)).ToArray();
+        if (known.Length == 0) return;
+        // A floor: rows of one grey (a casing, a clean synthetic image) have no noise to divide by.
+        var floor = Math.Max(0.25f * Median(known), 0.05f);
+        Span<float> window = stackalloc float[2 * NoiseRows + 1];
+        for (var r = 0; r < rows; r++)
+        {
+            var n = 0;
+            for (var i = Math.Max(0, r - NoiseRows); i <= Math.Min(rows - 1, r + NoiseRows); i++)
+                if (!float.IsNaN(rowNoise[i])) window[n++] = rowNoise[i];
+            var scale = 1 / Math.Max(n == 0 ? floor : Median(window[..n]), floor);
+            block.RowScale[r] = scale;
+            foreach (ref var value in edge.Slice(r * width, width)) value *= scale;
+        }
+    }
+
+    /// <summary>Inserts <paramref name="value"/> (unless NaN) into the <paramref name="count"/> sorted values from
+    /// <paramref name="start"/>.</summary>
+    private static void Insert(float[] sorted, int start, ref int count, float value)
+    {
+        if (float.IsNaN(value)) return;
+        var i = start + count;
+        for (; i > start && sorted[i - 1] > value; i--) sorted[i] = sorted[i - 1];
+        sorted[i] = value;
+        count++;
+    }
+
+    /// <summary>Removes one <paramref name="value"/> (unless NaN) from the <paramref name="count"/> sorted values from
+    /// <paramref name="start"/>.</summary>
+    private static void Remove(float[] sorted, int start, ref int count, float value)
+    {
+        if (float.IsNaN(value)) return;
+        var i = start;
+        while (sorted[i] != value) i++;
+        for (var end = start + count - 1; i < end; i++) sorted[i] = sorted[i + 1];
+        count--;
+    }
+
+    /// <summary>The parallels whose median is the trend under a pixel: from 3 rows (an edge's smoothed gradient is
+    /// gone there) to 8 (a bed's inside, a drift's slope, is still the same).</summary>
+    private const int ParallelFrom = 3, ParallelTo = 8;
+
+    /// <summary>Rows either side whose noise a row's noise is the median of.</summary>
+    private const int NoiseRows = 8;
+
+    /// <summary>The most one pixel adds to a sum, in noise units (medians of |response|; about two standard
+    /// deviations): where other edges cross a trace they add a few units each, not their whole contrast.</summary>
+    private const float Clip = 3;
+
+    private static float Median(Span<float> values)
+    {
+        values.Sort();
+        return values[values.Length / 2];
     }
 
     /// <summary>Sobel gradients of an image (per column across, per row down); NaN on the first and last rows and
@@ -180,75 +288,154 @@ public static class TraceDetector
 
     /// <summary>
     /// The search: for every trace shape (amplitude, phase) on a grid fine enough that neighbours differ by about a
-    /// row where the trace is steepest, the vertical gradient summed along the trace for every crossing row at once
+    /// row where the trace is steepest, the edge response summed along the trace for every crossing row at once
     /// (a matched filter: shifted columns added as vectors). Each row keeps the best shape of each sense in each
     /// amplitude band and quarter of phase; the rows where that is a local maximum are the candidates, strongest first.
     /// </summary>
-    private static (List<Sinusoid> Peaks, double[] SumScales) Search(Block block, double maxAmplitude, int from, int to)
+    private static List<(Sinusoid Trace, int Sense)> Search(Block block, double maxAmplitude, int from, int to)
     {
         var (rows, width) = (block.Rows, block.Width);
         var pad = (int)Math.Ceiling(maxAmplitude) + 1;
         var length = rows + 2 * pad;
         var span = to - from;
-        // The vertical gradient column by column (0 where there is none), padded with zeros above and below.
+        var bins = 2 * AmplitudeBands.Length * PhaseSectors;
+        var shapes = Amplitudes(maxAmplitude).SelectMany(a => Enumerable.Range(0, PhasesOf(a)).Select(p => (Amplitude: a, Phase: 360.0 * p / PhasesOf(a)))).ToList();
+        // The response column by column (0 where there is none), clipped, padded with zeros above and below.
         var columns = ArrayPool<float>.Shared.Rent(width * length);
         var sum = ArrayPool<float>.Shared.Rent(span);
-        var best = new (float Score, Sinusoid Trace)[2 * AmplitudeBands.Length * PhaseSectors, span];
+        // Per bin (sense, amplitude band, quarter of phase) and row: the best sum so far and the shape that gave it.
+        var bestScore = ArrayPool<float>.Shared.Rent(bins * span);
+        var bestShape = ArrayPool<int>.Shared.Rent(bins * span);
         try
         {
             columns.AsSpan(0, width * length).Clear();
+            bestScore.AsSpan(0, bins * span).Clear();
             for (var r = 0; r < rows; r++)
-                for (var c = 0; c < width; c++)
-                    if (block.Gz[r * width + c] is var z && !float.IsNaN(z)) columns[c * length + pad + r] = z;
+                for (var c = 0; c < width; c += SearchColumnStep)
+                    if (block.Edge[r * width + c] is var z && !float.IsNaN(z)) columns[c * length + pad + r] = Math.Clamp(z, -Clip, Clip);
             var offsets = new int[width];
-            // A sample of the sums' magnitudes (every 31st row of every shape) per amplitude band: nearly all are of
-            // noise and background, so their median gives the scale of a sum where there is no plane. Per band, because
-            // a flat trace sums neighbouring columns' gradients, which share samples (more so in an image widened from
-            // fewer columns), and a steep one sums gradients rows apart, which do not.
-            var magnitudes = AmplitudeBands.Select(_ => new List<float>()).ToArray();
-            foreach (var amplitude in Amplitudes(maxAmplitude))
+            for (var shape = 0; shape < shapes.Count; shape++)
             {
-                var phases = PhasesOf(amplitude);
-                for (var p = 0; p < phases; p++)
+                var (amplitude, phase) = shapes[shape];
+                var (sinPhase, cosPhase) = Math.SinCos(Plane.Radians(phase));
+                for (var c = 0; c < width; c += SearchColumnStep)
+                    offsets[c] = (int)Math.Round(amplitude * (block.Cos[c] * cosPhase + block.Sin[c] * sinPhase)); // A·cos(φ − p)
+                var total = sum.AsSpan(0, span);
+                total.Clear();
+                for (var c = 0; c < width; c += SearchColumnStep)
+                    Add(total, columns.AsSpan(c * length + pad + from + offsets[c], span));
+                var bin = 2 * (AmplitudeBand(amplitude) * PhaseSectors + (amplitude > 4 ? (int)(phase / (360.0 / PhaseSectors)) : 0));
+                KeepBest(total, bestScore.AsSpan(bin * span, span), bestShape.AsSpan(bin * span, span), shape, 1);
+                KeepBest(total, bestScore.AsSpan((bin + 1) * span, span), bestShape.AsSpan((bin + 1) * span, span), shape, -1);
+            }
+            var peaks = new List<(float Score, Sinusoid Trace, int Sense)>();
+            for (var bin = 0; bin < bins; bin++)
+            {
+                var score = bestScore.AsSpan(bin * span, span);
+                for (var z = 0; z < span; z++)
                 {
-                    var phase = 360.0 * p / phases;
-                    var (sinPhase, cosPhase) = Math.SinCos(Plane.Radians(phase));
-                    for (var c = 0; c < width; c += SearchColumnStep)
-                        offsets[c] = (int)Math.Round(amplitude * (block.Cos[c] * cosPhase + block.Sin[c] * sinPhase)); // A·cos(φ − p)
-                    var total = sum.AsSpan(0, span);
-                    total.Clear();
-                    for (var c = 0; c < width; c += SearchColumnStep)
-                        Add(total, columns.AsSpan(c * length + pad + from + offsets[c], span));
-                    for (var z = p % 31; z < span; z += 31) magnitudes[AmplitudeBand(amplitude)].Add(Math.Abs(total[z]));
-                    var band = 2 * (AmplitudeBand(amplitude) * PhaseSectors + (amplitude > 4 ? (int)(phase / (360.0 / PhaseSectors)) : 0));
-                    for (var z = 0; z < span; z++)
+                    var v = score[z];
+                    if (v > 0 && (z == 0 || v >= score[z - 1]) && (z == span - 1 || v > score[z + 1]))
                     {
-                        var v = total[z];
-                        if (v > best[band, z].Score) best[band, z] = (v, new Sinusoid(z + from, amplitude, phase));
-                        if (-v > best[band + 1, z].Score) best[band + 1, z] = (-v, new Sinusoid(z + from, amplitude, phase));
+                        var (amplitude, phase) = shapes[bestShape[bin * span + z]];
+                        peaks.Add((v, new Sinusoid(z + from, amplitude, phase), bin % 2 == 0 ? 1 : -1));
                     }
                 }
             }
-            var peaks = new List<(float Score, Sinusoid Trace)>();
-            for (var sense = 0; sense < best.GetLength(0); sense++)
-                for (var z = 0; z < span; z++)
-                {
-                    var v = best[sense, z].Score;
-                    if (v > 0 && (z == 0 || v >= best[sense, z - 1].Score) && (z == span - 1 || v > best[sense, z + 1].Score)) peaks.Add(best[sense, z]);
-                }
-            var scales = magnitudes.Select(band =>
-            {
-                band.Sort();
-                return band.Count == 0 ? 0 : band[band.Count / 2] / 0.6745; // the median of |N(0, σ)| is 0.6745 σ
-            }).ToArray();
-            return (peaks.OrderByDescending(p => p.Score).Take(Math.Max(16, 2 * span)).Select(p => p.Trace).ToList(), scales);
+            return peaks.OrderByDescending(p => p.Score).Take(Math.Max(16, 2 * span)).Select(p => (p.Trace, p.Sense)).ToList();
         }
         finally
         {
             ArrayPool<float>.Shared.Return(columns);
             ArrayPool<float>.Shared.Return(sum);
+            ArrayPool<float>.Shared.Return(bestScore);
+            ArrayPool<int>.Shared.Return(bestShape);
         }
     }
+
+    /// <summary>Where <paramref name="sense"/> × <paramref name="total"/> beats the best score of a row, it becomes the
+    /// best and <paramref name="shape"/> the best shape.</summary>
+    private static void KeepBest(ReadOnlySpan<float> total, Span<float> best, Span<int> bestShape, int shape, float sense)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (var (n, shapes, senses) = (Vector<float>.Count, new Vector<int>(shape), new Vector<float>(sense)); i <= total.Length - n; i += n)
+            {
+                var score = new Vector<float>(total[i..]) * senses;
+                var was = new Vector<float>(best[i..]);
+                var better = Vector.GreaterThan(score, was);
+                Vector.ConditionalSelect(better, score, was).CopyTo(best[i..]);
+                Vector.ConditionalSelect(better, shapes, new Vector<int>(bestShape[i..])).CopyTo(bestShape[i..]);
+            }
+        for (; i < total.Length; i++)
+            if (sense * total[i] > best[i]) (best[i], bestShape[i]) = (sense * total[i], shape);
+    }
+
+    /// <summary>
+    /// The scale of a sum where there is no plane, per amplitude band: the median of a sample of sums (every shape of
+    /// the grid, rows apart, about <see cref="ScaleSamples"/> a band) on the pixels no accepted trace claimed — nearly all of them
+    /// are of noise and background. A sum over part of the columns (pad gaps, claimed pixels) counts as a whole one
+    /// scaled by √(all / part). Per band, because a flat trace sums neighbouring columns' responses, which share samples
+    /// (more so in an image widened from fewer columns), and a steep one sums responses rows apart, which do not.
+    /// </summary>
+    private static double[] SumScales(Block block, double maxAmplitude, int from, int to)
+    {
+        var (rows, width) = (block.Rows, block.Width);
+        // The search's columns, each padded above and below: per pixel its clipped response (0 where there is none or a
+        // trace claimed it) and whether it counts, side by side, so a sum is one read and two adds a column.
+        var pad = (int)Math.Ceiling(maxAmplitude) + 1;
+        var length = rows + 2 * pad;
+        var all = (width + SearchColumnStep - 1) / SearchColumnStep;
+        var pixels = ArrayPool<Vector2>.Shared.Rent(all * length);
+        try
+        {
+            pixels.AsSpan(0, all * length).Clear();
+            for (var r = 0; r < rows; r++)
+                for (var (c, j) = (0, 0); c < width; c += SearchColumnStep, j++)
+                {
+                    var index = r * width + c;
+                    if (!float.IsNaN(block.Edge[index]) && !block.Used[index])
+                        pixels[j * length + pad + r] = new(Math.Clamp(block.Edge[index], -Clip, Clip), 1);
+                }
+            var magnitudes = AmplitudeBands.Select(_ => new List<float>()).ToArray();
+            var offsets = new int[all];
+            // Rows between two sums of a shape: enough for about ScaleSamples a band (the flattest band has few shapes).
+            var shapes = new int[AmplitudeBands.Length];
+            foreach (var amplitude in Amplitudes(maxAmplitude)) shapes[AmplitudeBand(amplitude)] += PhasesOf(amplitude);
+            foreach (var amplitude in Amplitudes(maxAmplitude))
+            {
+                var phases = PhasesOf(amplitude);
+                var rowStep = Math.Max(1, (to - from) * shapes[AmplitudeBand(amplitude)] / ScaleSamples);
+                for (var p = 0; p < phases; p++)
+                {
+                    var (sinPhase, cosPhase) = Math.SinCos(Plane.Radians(360.0 * p / phases));
+                    for (var (c, j) = (0, 0); c < width; c += SearchColumnStep, j++)
+                        offsets[j] = j * length + pad + (int)Math.Round(amplitude * (block.Cos[c] * cosPhase + block.Sin[c] * sinPhase));
+                    for (var z = from + p % rowStep; z < to; z += rowStep)
+                    {
+                        var total = Vector2.Zero;
+                        foreach (var offset in offsets) total += pixels[offset + z];
+                        if (total.Y > all / 4) magnitudes[AmplitudeBand(amplitude)].Add((float)(Math.Abs(total.X) * Math.Sqrt(all / total.Y)));
+                    }
+                }
+            }
+            return MedianScales(magnitudes);
+        }
+        finally
+        {
+            ArrayPool<Vector2>.Shared.Return(pixels);
+        }
+    }
+
+    /// <summary>About how many sums <see cref="SumScales"/> samples a band: plenty for a median (to a few per cent).</summary>
+    private const int ScaleSamples = 3000;
+
+    /// <summary>Per band, the normal scale whose |values| have the band's median (the median of |N(0, σ)| is 0.6745 σ).</summary>
+    private static double[] MedianScales(List<float>[] magnitudes) => magnitudes.Select(band =>
+    {
+        band.Sort();
+        return band.Count == 0 ? 0 : band[band.Count / 2] / 0.6745;
+    }).ToArray();
 
     /// <summary>The search sums every third column: the smoothed gradients of neighbouring columns share most of
     /// their samples, so the others add little but time.</summary>
@@ -283,31 +470,45 @@ public static class TraceDetector
     private static void Add(Span<float> total, ReadOnlySpan<float> column)
     {
         var i = 0;
-        if (System.Numerics.Vector.IsHardwareAccelerated)
-            for (var n = System.Numerics.Vector<float>.Count; i <= total.Length - n; i += n)
-                (new System.Numerics.Vector<float>(total[i..]) + new System.Numerics.Vector<float>(column[i..])).CopyTo(total[i..]);
+        if (Vector.IsHardwareAccelerated)
+            for (var n = Vector<float>.Count; i <= total.Length - n; i += n)
+                (new Vector<float>(total[i..]) + new Vector<float>(column[i..])).CopyTo(total[i..]);
         for (; i < total.Length; i++) total[i] += column[i];
     }
 
-    /// <summary>Hill climbing from a search peak on the mean gradient across the trace (in the sense the start
-    /// prefers), in halving steps of row, amplitude and phase, to a quarter of a row.</summary>
-    private static (Sinusoid Trace, int Sense) Refine(Block block, Sinusoid start, double maxAmplitude)
+    /// <summary>Hill climbing from a search peak on the mean gradient across the trace, in halving steps of row,
+    /// amplitude and phase, to a quarter of a row.</summary>
+    private static Sinusoid Refine(Block block, Sinusoid start, int sense, double maxAmplitude)
     {
-        var sense = Across(block, start) >= 0 ? 1 : -1;
         var best = start;
         // A flat start has no phase to climb along: try a half-row trace every 45° first.
         if (start.Amplitude < 1)
             for (var phase = 0.0; phase < 360; phase += 45)
                 if (start with { Amplitude = 0.5, Phase = phase } is var tilted && sense * Across(block, tilted) > sense * Across(block, best))
                     best = tilted;
-        return (Climb(block, best, sense, maxAmplitude, 2, 0.25), sense);
+        return Climb(block, best, sense, maxAmplitude, 2, 0.25, Across);
     }
 
-    /// <summary>Hill climbing on the mean gradient across the trace in steps of row and amplitude from
-    /// <paramref name="step"/> halving down to <paramref name="finest"/> (the phase step four times as many degrees).</summary>
-    private static Sinusoid Climb(Block block, Sinusoid best, int sense, double maxAmplitude, double step, double finest)
+    /// <summary>The trace fitted to the steps between rows, to a sixteenth of a row: the smoothed gradient of a step
+    /// is as high on the rows either side of it, so the climb on it stops anywhere between them — for a trace under
+    /// two rows high that is its whole dip. Such a trace also tries amplitudes of ¼ to 1 row every 30° of phase.</summary>
+    private static Sinusoid FitSteps(Block block, Sinusoid trace, int sense, double maxAmplitude)
     {
-        var score = sense * Across(block, best);
+        var best = Climb(block, trace, sense, maxAmplitude, 0.25, 0.0625, StepAcross);
+        if (best.Amplitude >= 2) return best;
+        var score = sense * StepAcross(block, best);
+        for (var phase = 0.0; phase < 360; phase += 30)
+            foreach (var amplitude in (ReadOnlySpan<double>)[0.25, 0.5, 0.75, 1.0])
+                if (best with { Amplitude = amplitude, Phase = phase } is var tilted && sense * StepAcross(block, tilted) is var s && s > score + 1e-9)
+                    (best, score) = (tilted, s);
+        return best;
+    }
+
+    /// <summary>Hill climbing on <paramref name="objective"/> in steps of row and amplitude from <paramref name="step"/>
+    /// halving down to <paramref name="finest"/> (the phase step four times as many degrees).</summary>
+    private static Sinusoid Climb(Block block, Sinusoid best, int sense, double maxAmplitude, double step, double finest, Func<Block, Sinusoid, double> objective)
+    {
+        var score = sense * objective(block, best);
         for (var (dz, da, dp) = (step, step, 4 * step); dz >= finest - 1e-12; (dz, da, dp) = (dz / 2, da / 2, dp / 2))
         {
             for (var moved = true; moved;)
@@ -317,7 +518,7 @@ public static class TraceDetector
                              best with { Amplitude = Math.Min(maxAmplitude, best.Amplitude + da) }, best with { Amplitude = Math.Max(0, best.Amplitude - da) },
                              best with { Phase = Plane.Normalize(best.Phase + dp) }, best with { Phase = Plane.Normalize(best.Phase - dp) }])
                 {
-                    var s = sense * Across(block, next);
+                    var s = sense * objective(block, next);
                     if (s > score + 1e-9)
                         (best, score, moved) = (next, s, true);
                 }
@@ -327,20 +528,25 @@ public static class TraceDetector
     }
 
     /// <summary>
-    /// Whether the trace is an edge rather than part of a gradual change: the mean gradient across it must be at least
-    /// <see cref="Sharpness"/> times that of the same trace <see cref="SharpnessRows"/> rows above and below. A graded
-    /// bed, or a slow trend of the whole log, has every parallel trace about as aligned as the next — consistent
-    /// enough for the orientation test, but no plane.
+    /// Whether the trace's response is an edge's: the gradient along it (in noise units) must be at least half its
+    /// response. Beside a graded bed the trend the response removes can make a trace along flat image look like an
+    /// edge of the other sense; a gradient it has not.
     /// </summary>
-    private static bool IsSharp(Block block, Sinusoid trace, int sense)
+    private static bool IsEdge(Block block, Sinusoid trace, int sense)
     {
-        var here = sense * Across(block, trace);
-        var around = Math.Max(sense * Across(block, trace with { Depth = trace.Depth - SharpnessRows }),
-                              sense * Across(block, trace with { Depth = trace.Depth + SharpnessRows }));
-        return here > 0 && here >= Sharpness * around;
+        var (response, gradient) = (0.0, 0.0);
+        var phase = Math.SinCos(Plane.Radians(trace.Phase));
+        for (var c = 0; c < block.Width; c += SearchColumnStep)
+        {
+            var r = (int)Math.Round(Crossing(block, trace, phase, c).Row);
+            if (r < 0 || r >= block.Rows) continue;
+            var index = r * block.Width + c;
+            if (float.IsNaN(block.Edge[index])) continue;
+            response += Math.Clamp(block.Edge[index], -Clip, Clip);
+            gradient += Math.Clamp(block.Gz[index] * block.RowScale[r], -Clip, Clip);
+        }
+        return sense * gradient >= 0.5 * sense * response;
     }
-
-    private const double Sharpness = 2, SharpnessRows = 3;
 
     /// <summary>The mean gradient across the trace, pointing down (positive: the image gets brighter downward there).</summary>
     private static double Across(Block block, Sinusoid trace)
@@ -349,8 +555,7 @@ public static class TraceDetector
         var phase = Math.SinCos(Plane.Radians(trace.Phase));
         for (var c = 0; c < block.Width; c += 2) // smoothed gradients change little from one column to the next
         {
-            // Between the two rows the trace passes, linearly: the climb then sees a fraction of a row, which is a few
-            // degrees of dip when the trace is under a row high.
+            // Between the two rows the trace passes, linearly: the climb then sees a fraction of a row.
             var (row, nx, nz) = Crossing(block, trace, phase, c);
             var r = (int)Math.Floor(row);
             if (r < 2 || r + 1 >= block.Rows - 2) continue;
@@ -364,27 +569,39 @@ public static class TraceDetector
         return n == 0 ? 0 : sum / n;
     }
 
-    /// <summary>
-    /// The trace's log10 NFA: the better of two tests, each against what the block shows where there is no plane.
-    /// <b>Directions</b>: k of n independent raw gradients point across the trace (binomial, <see cref="Precision"/>).
-    /// <b>Sum</b>: the vertical gradient summed along the trace as the search sums it, against a normal law with the
-    /// scale of the search's sums (their median: nearly all of them are of noise and background). The first needs no
-    /// scale; the second uses every sample's size, so it sees steps the first misses (a 6-grey step under ±12 noise).
-    /// </summary>
-    private static double Validate(Block block, Sinusoid trace, int sense, bool claimed, double tests, BinomialTail tail, SumNull sums)
+    /// <summary>The mean step between the rows either side of the trace (the step from row r to r + 1 sits at r + ½),
+    /// read where it passes, linearly between steps.</summary>
+    private static double StepAcross(Block block, Sinusoid trace)
     {
-        var (n, k) = Count(block, trace, sense, claimed);
-        var (sum, columns) = Sum(block, trace, claimed);
-        return tests + Math.Min(tail.Log10(n, k), RefinedShapes + sums.Log10Tail(sense * sum, columns, AmplitudeBand(trace.Amplitude)));
+        var (sum, n) = (0.0, 0);
+        var phase = Math.SinCos(Plane.Radians(trace.Phase));
+        for (var c = 0; c < block.Width; c++)
+        {
+            var row = Crossing(block, trace, phase, c).Row - 0.5;
+            var r = (int)Math.Floor(row);
+            if (r < 1 || r + 1 >= block.Rows - 1) continue;
+            var f = (float)(row - r);
+            var value = block.Step[r * block.Width + c] * (1 - f) + block.Step[(r + 1) * block.Width + c] * f;
+            if (float.IsNaN(value)) continue;
+            sum += value;
+            n++;
+        }
+        return n == 0 ? 0 : sum / n;
     }
 
-    /// <summary>log10 of how many more traces than the grid's the sum is in effect the best of: the refinement moves
-    /// between the grid's shapes (independent ones are about a row apart where the trace is steepest, a third of the
-    /// grid's phase step) and by fractions of a row. Measured: without it, pure noise gave two false traces a block.</summary>
-    private const double RefinedShapes = 1;
+    /// <summary>
+    /// The trace's log10 NFA: its response summed along it as the search sums it (unclaimed pixels only, when
+    /// <paramref name="claimed"/>), against a normal law with the scale of the search's sums in its amplitude band
+    /// (their median: nearly all of them are of noise and background), times the traces tried.
+    /// </summary>
+    private static double Validate(Block block, Sinusoid trace, int sense, bool claimed, double tests, SumNull sums)
+    {
+        var (sum, columns) = Sum(block, trace, claimed);
+        return tests + sums.Log10Tail(sense * sum, columns, AmplitudeBand(trace.Amplitude));
+    }
 
-    /// <summary>The smoothed vertical gradient summed along the trace over the search's columns (unclaimed ones
-    /// only, when <paramref name="claimed"/>), and how many columns that was.</summary>
+    /// <summary>The clipped response summed along the trace over the search's columns (unclaimed ones only, when
+    /// <paramref name="claimed"/>), and how many columns that was.</summary>
     private static (double Sum, int Columns) Sum(Block block, Sinusoid trace, bool claimed)
     {
         var (sum, n) = (0.0, 0);
@@ -392,39 +609,16 @@ public static class TraceDetector
         for (var c = 0; c < block.Width; c += SearchColumnStep)
         {
             var r = (int)Math.Round(Crossing(block, trace, phase, c).Row);
-            if (r < 2 || r >= block.Rows - 2) continue;
+            if (r < 0 || r >= block.Rows) continue;
             var index = r * block.Width + c;
-            if (float.IsNaN(block.Gz[index]) || (claimed && block.Used[index])) continue;
-            sum += block.Gz[index];
+            if (float.IsNaN(block.Edge[index]) || (claimed && block.Used[index])) continue;
+            sum += Math.Clamp(block.Edge[index], -Clip, Clip);
             n++;
         }
         return (sum, n);
     }
 
-    /// <summary>Of every <see cref="Block.ValidationStep"/>-th column where the trace crosses a pixel with a raw gradient (unclaimed ones only, when
-    /// <paramref name="claimed"/>), how many there are and how many point across the trace in <paramref name="sense"/>
-    /// within the precision.</summary>
-    private static (int N, int K) Count(Block block, Sinusoid trace, int sense, bool claimed)
-    {
-        var cosine = Math.Cos(Precision * Math.PI); // ±22.5° of 360° in one sense is an eighth of the turn
-        var (n, k) = (0, 0);
-        var phase = Math.SinCos(Plane.Radians(trace.Phase));
-        for (var c = 0; c <= block.Width - block.ValidationStep; c += block.ValidationStep)
-        {
-            var (row, nx, nz) = Crossing(block, trace, phase, c);
-            var r = (int)Math.Round(row);
-            if (r < 1 || r >= block.Rows - 1) continue;
-            var index = r * block.Width + c;
-            var (x, z) = (block.Vx[index], block.Vz[index]);
-            if (float.IsNaN(x) || float.IsNaN(z) || (claimed && block.Used[index])) continue;
-            n++;
-            var magnitude = Math.Sqrt(x * x + z * z);
-            if (magnitude > 0 && sense * (x * nx + z * nz) >= cosine * magnitude) k++;
-        }
-        return (n, k);
-    }
-
-    /// <summary>Marks the cells within a row or so of the trace (more where it is steep) as taken.</summary>
+    /// <summary>Marks the cells within a row of the trace (more where it is steep) as taken.</summary>
     private static void Claim(Block block, Sinusoid trace)
     {
         var phase = Math.SinCos(Plane.Radians(trace.Phase));
@@ -488,16 +682,29 @@ public static class TraceDetector
         return amplitude * Plane.Radians(phase) <= 1.5;
     }
 
-    /// <summary>A block's gradients, smoothed (<see cref="Gx"/>, <see cref="Gz"/>) for searching and raw
-    /// (<see cref="Vx"/>, <see cref="Vz"/>) for validating, and which pixels a trace took.</summary>
-    private sealed record Block(int Rows, int Width, float[] Gx, float[] Gz, float[] Vx, float[] Vz, bool[] Used)
+    /// <summary>A block's smoothed gradients (<see cref="Gx"/>, <see cref="Gz"/>), steps between rows
+    /// (<see cref="Step"/>), edge response (<see cref="Edge"/>, with the noise scale of each row in
+    /// <see cref="RowScale"/>) and which pixels a trace took (<see cref="Used"/>): pooled arrays, returned on dispose.</summary>
+    private sealed class Block(int rows, int width) : IDisposable
     {
-        /// <summary>Columns between two raw gradients the direction test counts (independent under noise).</summary>
-        public int ValidationStep { get; init; } = 3;
+        public int Rows { get; } = rows;
+        public int Width { get; } = width;
+        public float[] Gx { get; } = ArrayPool<float>.Shared.Rent(rows * width);
+        public float[] Gz { get; } = ArrayPool<float>.Shared.Rent(rows * width);
+        public float[] Step { get; } = ArrayPool<float>.Shared.Rent(rows * width);
+        public float[] Edge { get; } = ArrayPool<float>.Shared.Rent(rows * width);
+        public float[] RowScale { get; } = new float[rows];
+        public bool[] Used { get; } = ArrayPool<bool>.Shared.Rent(rows * width);
 
         /// <summary>Sine and cosine of each column's azimuth.</summary>
-        public double[] Sin { get; } = Enumerable.Range(0, Width).Select(c => Math.Sin(2 * Math.PI * c / Width)).ToArray();
-        public double[] Cos { get; } = Enumerable.Range(0, Width).Select(c => Math.Cos(2 * Math.PI * c / Width)).ToArray();
+        public double[] Sin { get; } = Enumerable.Range(0, width).Select(c => Math.Sin(2 * Math.PI * c / width)).ToArray();
+        public double[] Cos { get; } = Enumerable.Range(0, width).Select(c => Math.Cos(2 * Math.PI * c / width)).ToArray();
+
+        public void Dispose()
+        {
+            foreach (var array in (float[][])[Gx, Gz, Step, Edge]) ArrayPool<float>.Shared.Return(array);
+            ArrayPool<bool>.Shared.Return(Used);
+        }
     }
 }
 
@@ -529,36 +736,5 @@ internal sealed record SumNull(double[] Scales, int All)
         var erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.Exp(-z * z);
         var q = x >= 0 ? erfc / 2 : 1 - erfc / 2;
         return Math.Log10(q);
-    }
-}
-
-/// <summary>log10 of the binomial tail P(X ≥ k) for X ~ B(n, p), n up to a bound, from a table of log factorials.</summary>
-internal sealed class BinomialTail
-{
-    private readonly double[] _logFactorial;
-    private readonly double _logP, _logQ;
-
-    public BinomialTail(int maxN, double p)
-    {
-        _logFactorial = new double[maxN + 1];
-        for (var i = 1; i <= maxN; i++) _logFactorial[i] = _logFactorial[i - 1] + Math.Log(i);
-        (_logP, _logQ) = (Math.Log(p), Math.Log(1 - p));
-    }
-
-    public double Log10(int n, int k)
-    {
-        if (k <= 0) return 0;
-        if (k > n) return double.NegativeInfinity;
-        // Sum the terms from k up in log space, scaled by the first (the largest when k is above the mean).
-        double Term(int i) => _logFactorial[n] - _logFactorial[i] - _logFactorial[n - i] + i * _logP + (n - i) * _logQ;
-        var first = Term(k);
-        var sum = 0.0;
-        for (var i = k; i <= n; i++)
-        {
-            var ratio = Math.Exp(Term(i) - first);
-            sum += ratio;
-            if (ratio < 1e-12 * sum) break;
-        }
-        return Math.Min(0, (first + Math.Log(sum)) / Math.Log(10));
     }
 }

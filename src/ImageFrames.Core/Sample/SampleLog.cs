@@ -124,6 +124,16 @@ public static class SampleLog
         return planted.OrderBy(p => p.Depth).ToList();
     }
 
+    /// <summary>The depths (top, bottom) of the log's washout: rows where the picture is up to ±30 greys noisier and its
+    /// contrast 40 % lower, as an enlarged hole makes it — what a picker scored on the planted planes cannot see there.</summary>
+    public static (double Top, double Bottom) Washout(SampleLogSpec spec)
+    {
+        if (spec.Problem is { } problem) throw new ArgumentException(problem, nameof(spec));
+        var (_, _, start, end) = Plan(spec.Rows, new Random(spec.Seed));
+        var step = (double)SampleLogSpec.DepthStep;
+        return ((double)spec.DepthStart + start * step, (double)spec.DepthStart + end * step);
+    }
+
     private static void DrawRow(int r, double[] grey, Bed[] near, double[] sin, double[] cos,
         double washoutStart, double washoutEnd, int noise, Random random)
     {
