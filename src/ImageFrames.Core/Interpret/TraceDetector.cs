@@ -75,7 +75,7 @@ public static class TraceDetector
         {
             // The scale of a sum where there is no plane, on the pixels nobody claimed: after the first pass, in a dense
             // zone, the planes found made much of the clutter the first scale counted.
-            var sums = new SumNull(SumScales(block, maxAmplitude, from, to), (width + SearchColumnStep - 1) / SearchColumnStep);
+            var sums = new SumNull(SumScales(block, maxAmplitude, from, to), block.SearchColumns);
             // The exclusion principle: the most meaningful first; each claims its pixels, and a later one must still
             // be meaningful on the pixels nobody claimed.
             foreach (var candidate in Candidates(block, peaks, search, sums, claimed: pass > 0).OrderBy(c => c.Log10Nfa))
@@ -385,7 +385,7 @@ public static class TraceDetector
         // trace claimed it) and whether it counts, side by side, so a sum is one read and two adds a column.
         var pad = (int)Math.Ceiling(maxAmplitude) + 1;
         var length = rows + 2 * pad;
-        var all = (width + SearchColumnStep - 1) / SearchColumnStep;
+        var all = block.SearchColumns;
         var pixels = ArrayPool<Vector2>.Shared.Rent(all * length);
         try
         {
@@ -535,17 +535,28 @@ public static class TraceDetector
     private static bool IsEdge(Block block, Sinusoid trace, int sense)
     {
         var (response, gradient) = (0.0, 0.0);
+        Span<int> pixels = stackalloc int[block.SearchColumns];
+        foreach (var index in pixels[..Pixels(block, trace, pixels)])
+        {
+            if (float.IsNaN(block.Edge[index])) continue;
+            response += Math.Clamp(block.Edge[index], -Clip, Clip);
+            gradient += Math.Clamp(block.Gz[index] * block.RowScale[index / block.Width], -Clip, Clip);
+        }
+        return sense * gradient >= 0.5 * sense * response;
+    }
+
+    /// <summary>The pixels the trace passes on the search's columns (nearest row; none above or below the block):
+    /// their indices into <paramref name="indices"/>, and how many.</summary>
+    private static int Pixels(Block block, Sinusoid trace, Span<int> indices)
+    {
+        var n = 0;
         var phase = Math.SinCos(Plane.Radians(trace.Phase));
         for (var c = 0; c < block.Width; c += SearchColumnStep)
         {
             var r = (int)Math.Round(Crossing(block, trace, phase, c).Row);
-            if (r < 0 || r >= block.Rows) continue;
-            var index = r * block.Width + c;
-            if (float.IsNaN(block.Edge[index])) continue;
-            response += Math.Clamp(block.Edge[index], -Clip, Clip);
-            gradient += Math.Clamp(block.Gz[index] * block.RowScale[r], -Clip, Clip);
+            if (r >= 0 && r < block.Rows) indices[n++] = r * block.Width + c;
         }
-        return sense * gradient >= 0.5 * sense * response;
+        return n;
     }
 
     /// <summary>The mean gradient across the trace, pointing down (positive: the image gets brighter downward there).</summary>
@@ -605,12 +616,9 @@ public static class TraceDetector
     private static (double Sum, int Columns) Sum(Block block, Sinusoid trace, bool claimed)
     {
         var (sum, n) = (0.0, 0);
-        var phase = Math.SinCos(Plane.Radians(trace.Phase));
-        for (var c = 0; c < block.Width; c += SearchColumnStep)
+        Span<int> pixels = stackalloc int[block.SearchColumns];
+        foreach (var index in pixels[..Pixels(block, trace, pixels)])
         {
-            var r = (int)Math.Round(Crossing(block, trace, phase, c).Row);
-            if (r < 0 || r >= block.Rows) continue;
-            var index = r * block.Width + c;
             if (float.IsNaN(block.Edge[index]) || (claimed && block.Used[index])) continue;
             sum += Math.Clamp(block.Edge[index], -Clip, Clip);
             n++;
@@ -695,6 +703,9 @@ public static class TraceDetector
         public float[] Edge { get; } = ArrayPool<float>.Shared.Rent(rows * width);
         public float[] RowScale { get; } = new float[rows];
         public bool[] Used { get; } = ArrayPool<bool>.Shared.Rent(rows * width);
+
+        /// <summary>How many columns the search sums (every <see cref="SearchColumnStep"/>-th).</summary>
+        public int SearchColumns { get; } = (width + SearchColumnStep - 1) / SearchColumnStep;
 
         /// <summary>Sine and cosine of each column's azimuth.</summary>
         public double[] Sin { get; } = Enumerable.Range(0, width).Select(c => Math.Sin(2 * Math.PI * c / width)).ToArray();
