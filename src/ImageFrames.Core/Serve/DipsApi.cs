@@ -78,7 +78,9 @@ public sealed class DipsApi(FrameStore store, ResponseCache cache, RenderGate re
         var (diameter, depthUnit, bad) = PicksApi.Diameter(query, PicksApi.KnownUnit(dataset));
         if (bad is not null) return (bad, dataset);
 
-        var key = $"dips|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{diameter:R}|{depthUnit}|{sensitivity:R}";
+        // The picker's revision too: the key is the answer's ETag, and a client revalidating an answer an earlier picker
+        // gave for the same window must get today's planes, not 304.
+        var key = $"dips|{DipScan.Revision}|{dataset.Id}|{dataset.Version}|{range.Min:R}|{range.Max:R}|{diameter:R}|{depthUnit}|{sensitivity:R}";
         return (cache.GetOrAdd(dataset.Id, key, () => renders.Run(() =>
         {
             var (hole, refusal) = HoleOf(store, dataset, range, diameter, depthUnit, requireDiameter: true);
