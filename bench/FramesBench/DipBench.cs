@@ -17,6 +17,7 @@ namespace ImageFrames.Bench;
 /// detection used once, nearest first). Prints one Markdown row per log, the misses by cause and the recall outside
 /// the logs' washouts (where the picture is too noisy to see a plane).
 /// Usage: dotnet run -c Release --project bench/FramesBench -- dips [--seeds 1,2,3] [--noise 6,12,20] [--rows 5460] [--sensitivity 0] [--list]
+/// (or `dips --pure-noise [--sensitivity 0]`: the false traces pure noise gives, block by block)
 /// (--list: every missed plane and every unmatched detection, with its nearest counterpart, on standard error).
 /// </summary>
 public static class DipBench
@@ -31,6 +32,11 @@ public static class DipBench
         var rows = int.Parse(Arg("--rows", "5460"), CultureInfo.InvariantCulture);
         var sensitivity = double.Parse(Arg("--sensitivity", "0"), CultureInfo.InvariantCulture);
         var list = args.Contains("--list");
+        if (args.Contains("--pure-noise"))
+        {
+            PureNoise(sensitivity);
+            return;
+        }
         var folder = Directory.CreateTempSubdirectory("frames-bench-dips-").FullName;
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; {rows:N0} rows × 200 columns → 150, hole {DiameterFeet * 12} in");
         Console.WriteLine();
@@ -98,6 +104,41 @@ public static class DipBench
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// What the threshold promises, measured: blocks of pure noise (ten of ±12 greys, ten of ±40; 200 columns resized
+    /// to 150 by area, as ingest does) searched as <see cref="DipScan"/> searches them — a 512-row core with the 70 rows
+    /// an 87° dip reaches in an 8½-in hole at 0.1-ft rows, and the rows the detector reads beyond — and every trace
+    /// found counted: at most one a block is the promise at sensitivity 0.
+    /// </summary>
+    private static void PureNoise(double sensitivity)
+    {
+        const int Source = 200, Width = 150, Reach = 70;
+        var margin = Reach + TraceDetector.ContextRows;
+        var rows = DipScan.CoreRows + 2 * margin;
+        var (found, blocks) = (0, 0);
+        foreach (var noise in (int[])[12, 40])
+            for (var seed = 1; seed <= 10; seed++, blocks++)
+            {
+                var random = new Random(seed);
+                var greys = new byte[rows * Width];
+                var source = new double[Source];
+                for (var r = 0; r < rows; r++)
+                {
+                    for (var c = 0; c < Source; c++) source[c] = random.Next(-noise, noise + 1);
+                    for (var c = 0; c < Width; c++)
+                    {
+                        // Area resizing: stored column c averages source columns [c·S/W, (c + 1)·S/W), partly where it cuts one.
+                        var (from, to) = (c * (double)Source / Width, (c + 1) * (double)Source / Width);
+                        var sum = 0.0;
+                        for (var k = (int)from; k < Math.Ceiling(to); k++) sum += source[k] * (Math.Min(to, k + 1) - Math.Max(from, k));
+                        greys[r * Width + c] = (byte)Math.Clamp(Math.Round(120 + sum / (to - from)), 0, 254);
+                    }
+                }
+                found += TraceDetector.Detect(greys, rows, Width, null, margin, margin + DipScan.CoreRows, Reach, sensitivity).Count;
+            }
+        Console.WriteLine($"pure noise, sensitivity {sensitivity}: {found} false traces in {blocks} blocks of {DipScan.CoreRows} rows (promise: at most 10^sensitivity a block)");
     }
 
     public sealed record Scored(List<(PlantedPlane Planted, DetectedDip Found)> Pairs, List<PlantedPlane> Missed);
