@@ -162,6 +162,17 @@ public sealed class TraceDetectorTests
         Assert.InRange(near[1], 200 + halfThickness - 0.5, 200 + halfThickness + 0.5);
     }
 
+    [Theory]
+    [InlineData(5)]
+    [InlineData(12)]
+    public void ABlockTooShortToJudgeATraceHasNone(int rows)
+    {
+        // A trace is judged against the gradients up to 8 rows above and below it: a log of a dozen rows holds none,
+        // and says so rather than failing.
+        var greys = Draw(seed: 1, noise: 6, [(2, 0, 0)]).AsSpan(0, rows * Width).ToArray();
+        Assert.Empty(TraceDetector.Detect(greys, rows, Width, null, 0, rows, 3));
+    }
+
     [Fact]
     public void PureNoiseGivesNoMoreFalseTracesThanTheThresholdPromises()
     {

@@ -144,9 +144,9 @@ public static class TraceDetector
                 for (var c = 0; c < width; c++)
                 {
                     var (left, right) = (c == 0 ? width - 1 : c - 1, c == width - 1 ? 0 : c + 1);
-                    float Across(int row) => (image[row * width + left] + 2 * image[row * width + c] + image[row * width + right]) / 4;
-                    if (r + 1 < rows) block.Step[r * width + c] = Across(r + 1) - Across(r);
-                    if (r > 0 && r + 1 < rows) smooth[r * width + c] = (Across(r - 1) + 2 * Across(r) + Across(r + 1)) / 4;
+                    float Smoothed(int row) => (image[row * width + left] + 2 * image[row * width + c] + image[row * width + right]) / 4;
+                    if (r + 1 < rows) block.Step[r * width + c] = Smoothed(r + 1) - Smoothed(r);
+                    if (r > 0 && r + 1 < rows) smooth[r * width + c] = (Smoothed(r - 1) + 2 * Smoothed(r) + Smoothed(r + 1)) / 4;
                 }
             Sobel(smooth, rows, width, block.Gx, block.Gz);
             EdgeResponse(block);
@@ -177,6 +177,8 @@ public static class TraceDetector
         var (rows, width) = (block.Rows, block.Width);
         var edge = block.Edge.AsSpan(0, rows * width);
         edge.Fill(float.NaN);
+        // A block too short to hold a pixel with its parallels either side has no response (and so no trace).
+        if (rows <= 2 * ParallelTo) return;
         var rowNoise = new float[rows];
         rowNoise.AsSpan().Fill(float.NaN);
         // Only on the columns the search sums (every third). The trend: per column, the parallels of a row kept sorted
