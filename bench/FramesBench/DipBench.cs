@@ -3,6 +3,7 @@ using System.Globalization;
 using ImageFrames.Configuration;
 using ImageFrames.Interpret;
 using ImageFrames.Ingest;
+using ImageFrames.Resize;
 using ImageFrames.Sample;
 using ImageFrames.Store;
 using Microsoft.Extensions.DependencyInjection;
@@ -118,23 +119,17 @@ public static class DipBench
         var margin = Reach + TraceDetector.ContextRows;
         var rows = DipScan.CoreRows + 2 * margin;
         var (found, blocks) = (0, 0);
+        var resizer = RowResizer.For(Source, Width, Resampler.Area);
         foreach (var noise in (int[])[12, 40])
             for (var seed = 1; seed <= 10; seed++, blocks++)
             {
                 var random = new Random(seed);
                 var greys = new byte[rows * Width];
-                var source = new double[Source];
+                var source = new byte[Source];
                 for (var r = 0; r < rows; r++)
                 {
-                    for (var c = 0; c < Source; c++) source[c] = random.Next(-noise, noise + 1);
-                    for (var c = 0; c < Width; c++)
-                    {
-                        // Area resizing: stored column c averages source columns [c·S/W, (c + 1)·S/W), partly where it cuts one.
-                        var (from, to) = (c * (double)Source / Width, (c + 1) * (double)Source / Width);
-                        var sum = 0.0;
-                        for (var k = (int)from; k < Math.Ceiling(to); k++) sum += source[k] * (Math.Min(to, k + 1) - Math.Max(from, k));
-                        greys[r * Width + c] = (byte)Math.Clamp(Math.Round(120 + sum / (to - from)), 0, 254);
-                    }
+                    for (var c = 0; c < Source; c++) source[c] = (byte)(120 + random.Next(-noise, noise + 1));
+                    resizer.Resize(source, greys.AsSpan(r * Width, Width));
                 }
                 found += TraceDetector.Detect(greys, rows, Width, null, margin, margin + DipScan.CoreRows, Reach, sensitivity).Count;
             }
