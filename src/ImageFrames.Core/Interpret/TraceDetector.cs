@@ -493,17 +493,20 @@ public static class TraceDetector
 
     /// <summary>The trace fitted to the steps between rows, to a sixteenth of a row: the smoothed gradient of a step
     /// is as high on the rows either side of it, so the climb on it stops anywhere between them — for a trace under
-    /// two rows high that is its whole dip. Such a trace also tries amplitudes of ¼ to 1 row every 30° of phase.</summary>
+    /// two rows high that is its whole dip. Such a trace also tries amplitudes of ¼ to 1 row every 30° of phase, each
+    /// up to half a row above or below (a tilted trace meets the steps at another depth than the flat one did), and climbs
+    /// on from the best.</summary>
     private static Sinusoid FitSteps(Block block, Sinusoid trace, int sense, double maxAmplitude)
     {
         var best = Climb(block, trace, sense, maxAmplitude, 0.25, 0.0625, StepAcross);
         if (best.Amplitude >= 2) return best;
-        var score = sense * StepAcross(block, best);
+        var (start, score) = (best, sense * StepAcross(block, best));
         for (var phase = 0.0; phase < 360; phase += 30)
             foreach (var amplitude in (ReadOnlySpan<double>)[0.25, 0.5, 0.75, 1.0])
-                if (best with { Amplitude = amplitude, Phase = phase } is var tilted && sense * StepAcross(block, tilted) is var s && s > score + 1e-9)
-                    (best, score) = (tilted, s);
-        return best;
+                foreach (var shift in (ReadOnlySpan<double>)[0, -0.25, 0.25, -0.5, 0.5])
+                    if (new Sinusoid(start.Depth + shift, amplitude, phase) is var tilted && sense * StepAcross(block, tilted) is var s && s > score + 1e-9)
+                        (best, score) = (tilted, s);
+        return best == start ? best : Climb(block, best, sense, maxAmplitude, 0.125, 0.0625, StepAcross);
     }
 
     /// <summary>Hill climbing on <paramref name="objective"/> in steps of row and amplitude from <paramref name="step"/>
