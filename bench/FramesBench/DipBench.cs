@@ -67,7 +67,9 @@ public static class DipBench
                     var seconds = clock.Elapsed.TotalSeconds;
                     var planted = SampleLog.Planes(spec, DiameterFeet);
                     var score = Score(planted, found);
-                    foreach (var cause in score.Missed.Select(miss => Cause(miss, spec, planted))) misses[cause] = misses.GetValueOrDefault(cause) + 1;
+                    var washout = SampleLog.Washout(spec);
+                    bool Outside(PlantedPlane p) => p.Depth < washout.Top || p.Depth >= washout.Bottom;
+                    foreach (var cause in score.Missed.Select(miss => Cause(miss, Outside(miss), planted))) misses[cause] = misses.GetValueOrDefault(cause) + 1;
                     if (list)
                         foreach (var extra in found.Where(f => !score.Pairs.Any(p => ReferenceEquals(p.Found, f))))
                         {
@@ -83,8 +85,6 @@ public static class DipBench
                                                     $"next planted {neighbour:F2} away | nearest found {near?.Depth:F2} dip {near?.ApparentDip:F1} az {near?.ApparentAzimuth:F0} score {near?.Score:F1}");
                         }
                     (allPlanted, allFound, allMatched) = (allPlanted + planted.Count, allFound + found.Count, allMatched + score.Pairs.Count);
-                    var (top, bottom) = SampleLog.Washout(spec);
-                    bool Outside(PlantedPlane p) => p.Depth < top || p.Depth >= bottom;
                     (plantedOutside, matchedOutside) = (plantedOutside + planted.Count(Outside), matchedOutside + score.Pairs.Count(p => Outside(p.Planted)));
                     var dips = score.Pairs.Select(p => Math.Abs(p.Found.ApparentDip - p.Planted.Dip)).ToList();
                     var azimuths = score.Pairs.Where(p => p.Planted.Dip >= 10).Select(p => AngleBetween(p.Found.ApparentAzimuth, p.Planted.Azimuth)).ToList();
@@ -160,16 +160,13 @@ public static class DipBench
         return new Scored(pairs, planted.Where((_, i) => !takenP[i]).ToList());
     }
 
-    private static string Cause(PlantedPlane miss, SampleLogSpec spec, IReadOnlyList<PlantedPlane> planted)
-    {
-        var (top, bottom) = SampleLog.Washout(spec);
-        return miss.Depth >= top && miss.Depth < bottom ? "in the washout"
-            : Math.Abs(miss.Contrast) < 6 ? "faint (step under 6 greys)"
-            : miss.Dip < 10 ? "dip under 10°"
-            : planted.Any(p => !ReferenceEquals(p, miss) && Math.Abs(p.Depth - miss.Depth) <= Crowded) ? $"another plane within {Crowded} ft"
-            : miss.Kind == "fracture" ? "fracture"
-            : "other bed boundary";
-    }
+    private static string Cause(PlantedPlane miss, bool outsideWashout, IReadOnlyList<PlantedPlane> planted) =>
+        !outsideWashout ? "in the washout"
+        : Math.Abs(miss.Contrast) < 6 ? "faint (step under 6 greys)"
+        : miss.Dip < 10 ? "dip under 10°"
+        : planted.Any(p => !ReferenceEquals(p, miss) && Math.Abs(p.Depth - miss.Depth) <= Crowded) ? $"another plane within {Crowded} ft"
+        : miss.Kind == "fracture" ? "fracture"
+        : "other bed boundary";
 
     /// <summary>Planes crossing the axis this close (ft, 5 rows) share most of their pixels near it: a dense zone.</summary>
     private const double Crowded = 0.5;

@@ -80,8 +80,8 @@ public sealed class TraceDetectorTests
     [Theory]
     [InlineData(200.5, 1.0)]
     [InlineData(200.0, 0.5)]
-    [InlineData(200.3, 0.6)] // a 10° plane whose steps are off the row the flat fit found: found flat before the fit
-    [InlineData(200.7, 0.6)] // tried the depths next to it too
+    [InlineData(200.3, 0.6)] // 10° planes whose steps sit off the flat fit's depth: found flat until the fit tried
+    [InlineData(200.7, 0.6)] // the depths half a row either side of it
     public void APlaneUnderTwoRowsHighIsFittedToTheStepsBetweenRows(double row, double amplitude)
     {
         // A step moves from one row to the next where the trace crosses a row's middle: that pattern is all the image
