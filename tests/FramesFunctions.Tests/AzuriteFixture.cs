@@ -84,11 +84,45 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The kernel's range for outgoing connections' local ports (Linux's default where it cannot be read).</summary>
+    public static (int Low, int High) EphemeralRange()
+    {
+        const string path = "/proc/sys/net/ipv4/ip_local_port_range";
+        var parts = File.Exists(path) ? File.ReadAllText(path).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : [];
+        return parts.Length == 2 ? (int.Parse(parts[0]), int.Parse(parts[1])) : (32768, 60999);
+    }
+
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A loopback port nothing listens on, below the ephemeral range and never handed out before in this process.
+    /// The port is free only when probed; the server binds it later (after an ingest, a process start). A port of
+    /// the ephemeral range — what binding port 0 gives — may meanwhile become the local end of any outgoing
+    /// connection (to Azurite, Chromium's own), and the bind fails with "address already in use".
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        const int lowest = 10000;
+        var highest = Math.Max(EphemeralRange().Low - 1, lowest + 1000);
+        lock (HandedOut)
+        {
+            while (true)
+            {
+                var port = Random.Shared.Next(lowest, highest + 1);
+                if (HandedOut.Contains(port)) continue;
+                try
+                {
+                    using var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                }
+                catch (SocketException)
+                {
+                    continue;
+                }
+                HandedOut.Add(port);
+                return port;
+            }
+        }
     }
 }
 

@@ -18,17 +18,25 @@ public sealed class BrowserFixture : IAsyncLifetime
     public const string Chromium = "/usr/bin/chromium";
     /// <summary>A second origin: a page server on another port, allowed by FRAMES_CORS_ORIGINS as
     /// <see cref="AllowedOrigin"/>; the same server named <see cref="RefusedOrigin"/> is another origin, not allowed.</summary>
-    private static readonly int PagePort = AzuriteFixture.FreePort();
-    public string AllowedOrigin { get; } = $"http://127.0.0.1:{PagePort}";
-    public string RefusedOrigin { get; } = $"http://localhost:{PagePort}";
+    /// <remarks>A port for each fixture, not one static: each test class has its own fixture, and classes run side by side.</remarks>
+    public string AllowedOrigin { get; }
+    public string RefusedOrigin { get; }
     /// <summary>The admin token the viewer's picking is given.</summary>
     public const string AdminToken = "viewer-admin-token";
-    private readonly HttpHarness _http = new(o => { o.CorsOrigins = $"http://127.0.0.1:{PagePort}"; o.AdminToken = AdminToken; });
+    private readonly HttpHarness _http;
     private WebApplication? _app, _pages;
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
     public string BaseUrl { get; } = $"http://127.0.0.1:{AzuriteFixture.FreePort()}/api/";
+
+    public BrowserFixture()
+    {
+        var pagePort = AzuriteFixture.FreePort();
+        AllowedOrigin = $"http://127.0.0.1:{pagePort}";
+        RefusedOrigin = $"http://localhost:{pagePort}";
+        _http = new(o => { o.CorsOrigins = AllowedOrigin; o.AdminToken = AdminToken; });
+    }
 
     public async Task InitializeAsync()
     {
