@@ -20,9 +20,9 @@ public sealed class DipScan(HoleLog hole, double log10Epsilon = 0)
     public const int CoreRows = 512;
 
     /// <summary>Which picker this is: raised whenever the planes it finds in the same pixels change (2: the edge
-    /// response and two passes of 2026-12-03; 3: the fit of traces under two rows high tries the depths beside; 4: traces parallel to the accepted ones), so
+    /// response and two passes of 2026-12-03; 3: the fit of traces under two rows high tries the depths beside; 4: traces parallel to the accepted ones; 5: the search judges an echo beside an alike trace on the gradient too), so
     /// answers cached or revalidated by ETag are an earlier picker's no more.</summary>
-    public const int Revision = 4;
+    public const int Revision = 5;
 
     /// <summary>The most rows a trace may reach above or below its centre: bounds a block's rows (so its memory) and
     /// the search's amplitudes. At 0.1-ft rows that is any dip in an 8½-in hole; at 0.1-in rows, up to about 80°.</summary>

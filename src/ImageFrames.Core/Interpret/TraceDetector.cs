@@ -33,7 +33,8 @@ public readonly record struct Trace(double Row, double Amplitude, double Phase, 
 /// normal law with the scale of the search's own sums, times the number of traces tried, is its number of false
 /// alarms, accepted when below ε. Accepted traces claim their pixels, most meaningful first, so one edge gives one
 /// trace (the exclusion principle). A second pass measures the scale again without the claimed pixels and looks
-/// for the fainter traces the first one's clutter hid.</item>
+/// for the fainter traces the first one's clutter hid. Beside an accepted trace of its shape, where the response
+/// echoes that trace's edge, a candidate must be meaningful on the gradient too.</item>
 /// <item><b>Parallels</b> (<see cref="Parallels"/>): each accepted trace's shape is tried again 5 to 60 rows above and
 /// below — a bed's other boundary, a conformable neighbour — among so few tries that a fainter edge is meaningful there.</item>
 /// </list>
@@ -85,6 +86,10 @@ public static class TraceDetector
                 var nfa = Math.Min(Validate(block, candidate.Trace, candidate.Sense, claimed: true, tests, sums),
                                    Validate(block, candidate.Climbed, candidate.Sense, claimed: true, tests, sums));
                 if (nfa >= log10Epsilon) continue;
+                // Within the trend's reach of an accepted trace of its shape the response echoes that trace's edge where
+                // the image has no step: there, as for parallels, the gradient must be meaningful too.
+                if (accepted.Any(a => Math.Abs(a.Trace.Depth - candidate.Trace.Depth) <= ParallelTo && Alike(a.Trace, candidate.Trace))
+                    && Validate(block, candidate.Trace, candidate.Sense, claimed: true, tests, sums, gradient: true) >= log10Epsilon) continue;
                 Claim(block, candidate.Trace);
                 accepted.Add((candidate.Trace, candidate.Sense, nfa));
             }
