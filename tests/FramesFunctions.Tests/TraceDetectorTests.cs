@@ -189,7 +189,7 @@ public sealed class TraceDetectorTests
         // The sample's steep beds on its drift (18 greys over 13 rows): the trend a few rows outside an edge holds the
         // edge, so the response echoes it there, and the drift gives the echo a gradient of its own. Measured over
         // 2 × 24 seeds, traces 2.5 to 10 rows outside the edges: 31 when the search judged such a trace on the response
-        // alone, 20 now (the rest: echoes the drift gives a gradient of their own).
+        // alone, 20 now (those left pass the gradient test on the drift's gradient).
         var outside = Enumerable.Range(1, 24).Sum(seed =>
             Echoes(GradedBed(seed, amplitude: 20, halfThickness: 11, contrast: -17, drift: 18), 11)
             + Echoes(GradedBed(seed, amplitude: 21, halfThickness: 12, contrast: -15, drift: 18), 12));
