@@ -35,7 +35,8 @@ public sealed class DipScan(HoleLog hole, double log10Epsilon = 0)
     public double ReachDepth => (hole.MaxDiameter ?? 0) / 2 * Math.Tan(Plane.Radians(MaxApparentDip));
 
     /// <summary>The planes crossing the axis in the window of <paramref name="frames"/>, by depth: blocks are read in
-    /// turn and up to <paramref name="parallelism"/> of them searched at once (each holds its own copy of its rows).</summary>
+    /// turn and, with <paramref name="parallelism"/> above 1, searched on the thread pool while the next ones are read
+    /// (each holds its own copy of its rows), their planes given in block order.</summary>
     public IEnumerable<DetectedDip> Scan(FrameStream frames, byte? absent, int parallelism = 1, CancellationToken ct = default)
     {
         if (frames.Total == 0) yield break;
@@ -47,7 +48,9 @@ public sealed class DipScan(HoleLog hole, double log10Epsilon = 0)
         var buffer = new RowBuffer(CoreRows + 2 * MaxMarginRows, width);
         using var pages = frames.PagesAround(before, after).GetEnumerator();
         int? reach = null;
-        var batch = new List<Block>(parallelism);
+        // Searched blocks in reading order. Twice as many as threads: when one block takes longer (a dense zone), the
+        // threads go on with the next ones instead of waiting for it, and rows are read while they search.
+        var pending = new Queue<(Block Block, Task<List<Trace>> Found)>();
         for (var coreStart = before; coreStart < before + frames.Total; coreStart += CoreRows)
         {
             ct.ThrowIfCancellationRequested();
@@ -55,17 +58,22 @@ public sealed class DipScan(HoleLog hole, double log10Epsilon = 0)
             buffer.DropBefore(Math.Max(0, coreStart - MaxMarginRows));
             while (buffer.End < Math.Min(total, coreEnd + MaxMarginRows) && buffer.Fill(pages, Orient)) { }
             // The reach in rows, from the row step where the window starts (steps are regular within a log).
-            reach ??= Math.Min(MaxMarginRows, (int)Math.Ceiling(ReachDepth / buffer.Step()) + 2);
-            batch.Add(buffer.Snapshot(coreStart - buffer.Start, coreEnd - buffer.Start, reach.Value + TraceDetector.ContextRows));
-            if (batch.Count < parallelism && coreEnd < before + frames.Total) continue;
-            var found = new List<Trace>[batch.Count];
-            Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i =>
-                found[i] = TraceDetector.Detect(batch[i].Pixels, batch[i].Depths.Length, width, absent, batch[i].CoreStart, batch[i].CoreEnd, reach.Value, log10Epsilon));
-            for (var i = 0; i < batch.Count; i++)
-                foreach (var trace in found[i])
-                    if (Dip(batch[i], trace, width, frames.Dataset.SourceWidth) is { } dip) yield return dip;
-            batch.Clear();
+            var rows = reach ??= Math.Min(MaxMarginRows, (int)Math.Ceiling(ReachDepth / buffer.Step()) + 2);
+            var block = buffer.Snapshot(coreStart - buffer.Start, coreEnd - buffer.Start, rows + TraceDetector.ContextRows);
+            List<Trace> Search() => TraceDetector.Detect(block.Pixels, block.Depths.Length, width, absent, block.CoreStart, block.CoreEnd, rows, log10Epsilon);
+            pending.Enqueue((block, parallelism > 1 ? Task.Run(Search, ct) : Task.FromResult(Search())));
+            while (pending.Count > 0 && (pending.Count >= 2 * parallelism || pending.Peek().Found.IsCompleted))
+                foreach (var dip in Dips(pending.Dequeue(), width, frames.Dataset.SourceWidth)) yield return dip;
         }
+        while (pending.Count > 0)
+            foreach (var dip in Dips(pending.Dequeue(), width, frames.Dataset.SourceWidth)) yield return dip;
+    }
+
+    /// <summary>A searched block's planes, once its search is done.</summary>
+    private IEnumerable<DetectedDip> Dips((Block Block, Task<List<Trace>> Found) searched, int width, int sourceWidth)
+    {
+        foreach (var trace in searched.Found.GetAwaiter().GetResult())
+            if (Dip(searched.Block, trace, width, sourceWidth) is { } dip) yield return dip;
     }
 
     /// <summary>The column a row's first column moves to, so that column 0 faces north.</summary>
